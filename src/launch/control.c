@@ -1,0 +1,368 @@
+/* control.c: the control protocol spoken on a launcher's socket and its start-up status pipe.
+ *
+ * A message is one line of UTF-8 text:   VERB [KEY=VALUE]...\n
+ * VERB and KEY are [a-z0-9-]+. VALUE is escaped so that it holds no space, '=', '\\' or
+ * control character: each such byte (and any byte >= 0x7f) is written \xHH. At most
+ * LITE_MSG_MAX bytes per line.
+ *
+ *   driver                                    launcher (lite-vmm / lite-ns)
+ *     | spawn with --status-fd N                 |
+ *     |<---- ok pid=P console=/dev/pts/3 --------|  on fd N, once, then N is closed;
+ *     |      (or: error code=C errno=E message=M)|  on error the launcher exits
+ *     | connect(control socket)                  |
+ *     |----- watch ----------------------------->|  this connection now receives events:
+ *     |<---- ok ---------------------------------|
+ *     |<---- event state=S reason=R -------------|  on every state change, and
+ *     |                                          |  EOF when the launcher is gone
+ *     | connect(control socket)                  |  requests: one per connection
+ *     |----- query ----------------------------->|
+ *     |<---- ok state=running reason=booted ...--|
+ *
+ * Requests: hello (kind, pid, state, console), query (state and statistics), pause, resume,
+ * shutdown (ask the guest to power off), reboot (ask the guest to reboot), reset, destroy
+ * (tear down and exit). Each gets "ok [KEY=VALUE]..." or
+ * "error code=C errno=E message=M" with C one of the LITE_ECODE_* names.
+ * States: running, paused, shutdown (in progress), shutoff, crashed. An event that reports
+ * shutoff or crashed is the last thing a launcher sends before it exits.
+ */
+#include "control.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fd.h"
+#include "sock.h"
+
+struct lite_msg {
+    char *verb;
+    GPtrArray *keys;
+    GPtrArray *values;
+};
+
+lite_msg *
+lite_msg_new(const char *verb)
+{
+    lite_msg *m = g_new0(lite_msg, 1);
+
+    m->verb = g_strdup(verb);
+    m->keys = g_ptr_array_new_with_free_func(g_free);
+    m->values = g_ptr_array_new_with_free_func(g_free);
+    return m;
+}
+
+void
+lite_msg_free(lite_msg *m)
+{
+    if (!m)
+        return;
+    g_free(m->verb);
+    g_ptr_array_unref(m->keys);
+    g_ptr_array_unref(m->values);
+    g_free(m);
+}
+
+const char *
+lite_msg_verb(const lite_msg *m)
+{
+    return m->verb;
+}
+
+static bool
+is_word(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!(g_ascii_islower(s[i]) || g_ascii_isdigit(s[i]) || s[i] == '-'))
+            return false;
+    }
+    return true;
+}
+
+void
+lite_msg_set(lite_msg *m, const char *key, const char *value)
+{
+    g_return_if_fail(is_word(key, strlen(key)));
+    for (guint i = 0; i < m->keys->len; i++) {
+        if (strcmp(g_ptr_array_index(m->keys, i), key) == 0) {
+            g_free(m->values->pdata[i]);
+            m->values->pdata[i] = g_strdup(value ? value : "");
+            return;
+        }
+    }
+    g_ptr_array_add(m->keys, g_strdup(key));
+    g_ptr_array_add(m->values, g_strdup(value ? value : ""));
+}
+
+void
+lite_msg_setf(lite_msg *m, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_autofree char *value = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    lite_msg_set(m, key, value);
+}
+
+void
+lite_msg_set_u64(lite_msg *m, const char *key, uint64_t value)
+{
+    lite_msg_setf(m, key, "%" PRIu64, value);
+}
+
+const char *
+lite_msg_get(const lite_msg *m, const char *key)
+{
+    for (guint i = 0; i < m->keys->len; i++) {
+        if (strcmp(g_ptr_array_index(m->keys, i), key) == 0)
+            return g_ptr_array_index(m->values, i);
+    }
+    return NULL;
+}
+
+int
+lite_msg_get_u64(const lite_msg *m, const char *key, uint64_t *out)
+{
+    const char *text = lite_msg_get(m, key);
+    guint64 v;
+
+    if (!text)
+        return -ENOENT;
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &v, NULL))
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+size_t
+lite_msg_count(const lite_msg *m)
+{
+    return m->keys->len;
+}
+
+void
+lite_msg_nth(const lite_msg *m, size_t i, const char **key, const char **value)
+{
+    *key = g_ptr_array_index(m->keys, i);
+    *value = g_ptr_array_index(m->values, i);
+}
+
+static bool
+needs_escape(unsigned char c)
+{
+    return c <= 0x20 || c >= 0x7f || c == '=' || c == '\\';
+}
+
+char *
+lite_msg_format(const lite_msg *m)
+{
+    GString *s = g_string_new(m->verb);
+
+    for (guint i = 0; i < m->keys->len; i++) {
+        const unsigned char *v = g_ptr_array_index(m->values, i);
+
+        g_string_append_printf(s, " %s=", (const char *)g_ptr_array_index(m->keys, i));
+        for (; *v; v++) {
+            if (needs_escape(*v))
+                g_string_append_printf(s, "\\x%02x", *v);
+            else
+                g_string_append_c(s, (char)*v);
+        }
+    }
+    g_string_append_c(s, '\n');
+    return g_string_free(s, FALSE);
+}
+
+static int
+unescape(const char *s, size_t len, char **out)
+{
+    g_autofree char *buf = g_malloc(len + 1);
+    size_t o = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '\\') {
+            if (needs_escape((unsigned char)s[i]))
+                return -EINVAL;
+            buf[o++] = s[i];
+            continue;
+        }
+        if (i + 3 >= len || s[i + 1] != 'x' ||
+            !g_ascii_isxdigit(s[i + 2]) || !g_ascii_isxdigit(s[i + 3]))
+            return -EINVAL;
+        buf[o] = (char)(g_ascii_xdigit_value(s[i + 2]) * 16 + g_ascii_xdigit_value(s[i + 3]));
+        /* An embedded NUL would silently truncate the value. */
+        if (buf[o] == '\0')
+            return -EINVAL;
+        o++;
+        i += 3;
+    }
+    buf[o] = '\0';
+    *out = g_steal_pointer(&buf);
+    return 0;
+}
+
+int
+lite_msg_parse(const char *line, size_t len, lite_msg **out)
+{
+    g_autoptr(lite_msg) m = NULL;
+    size_t pos = 0;
+    size_t end;
+
+    for (end = 0; end < len && line[end] != ' '; end++)
+        ;
+    if (!is_word(line, end))
+        return -EINVAL;
+    m = lite_msg_new(NULL);
+    m->verb = g_strndup(line, end);
+    pos = end;
+
+    while (pos < len) {
+        const char *key;
+        const char *eq;
+        g_autofree char *value = NULL;
+
+        if (line[pos] != ' ')
+            return -EINVAL;
+        key = line + ++pos;
+        for (end = pos; end < len && line[end] != ' '; end++)
+            ;
+        eq = memchr(key, '=', end - pos);
+        if (!eq || !is_word(key, (size_t)(eq - key)))
+            return -EINVAL;
+        if (unescape(eq + 1, (size_t)(line + end - (eq + 1)), &value) < 0)
+            return -EINVAL;
+        g_autofree char *k = g_strndup(key, (size_t)(eq - key));
+        if (lite_msg_get(m, k))
+            return -EINVAL;
+        lite_msg_set(m, k, value);
+        pos = end;
+    }
+    *out = g_steal_pointer(&m);
+    return 0;
+}
+
+lite_msg *
+lite_msg_error(const char *code, int err, const char *fmt, ...)
+{
+    lite_msg *m = lite_msg_new("error");
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_autofree char *message = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    lite_msg_set(m, "code", code);
+    lite_msg_setf(m, "errno", "%d", err < 0 ? -err : err);
+    lite_msg_set(m, "message", message);
+    return m;
+}
+
+bool
+lite_msg_is_ok(const lite_msg *m)
+{
+    return strcmp(m->verb, "ok") == 0;
+}
+
+ssize_t
+lite_linebuf_fill(lite_linebuf *lb, int fd)
+{
+    ssize_t n;
+
+    if (lb->len == sizeof(lb->buf))
+        return -EMSGSIZE;
+    do {
+        n = read(fd, lb->buf + lb->len, sizeof(lb->buf) - lb->len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    lb->len += (size_t)n;
+    return n;
+}
+
+int
+lite_linebuf_next(lite_linebuf *lb, lite_msg **out)
+{
+    char *nl = memchr(lb->buf, '\n', lb->len);
+    size_t used;
+    int ret;
+
+    if (!nl)
+        return lb->len == sizeof(lb->buf) ? -EINVAL : 0;
+    used = (size_t)(nl - lb->buf) + 1;
+    ret = lite_msg_parse(lb->buf, used - 1, out);
+    memmove(lb->buf, lb->buf + used, lb->len - used);
+    lb->len -= used;
+    return ret < 0 ? ret : 1;
+}
+
+int
+lite_msg_send(int fd, const lite_msg *m)
+{
+    g_autofree char *line = lite_msg_format(m);
+
+    if (strlen(line) > LITE_MSG_MAX)
+        return -EMSGSIZE;
+    return lite_send_with_fds(fd, line, strlen(line), NULL, 0);
+}
+
+static int64_t
+now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+int
+lite_msg_recv(int fd, lite_msg **out, int timeout_ms)
+{
+    /* Byte at a time: a reply is short, and reading past the newline would swallow the
+     * next message on a watch connection that another reader owns afterwards. */
+    g_autofree char *buf = g_malloc(LITE_MSG_MAX);
+    int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    size_t len = 0;
+
+    for (;;) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        int wait = -1;
+        ssize_t n;
+
+        if (deadline >= 0) {
+            wait = (int)MAX(deadline - now_ms(), 0);
+        }
+        n = poll(&pfd, 1, wait);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -ETIMEDOUT;
+        n = read(fd, buf + len, 1);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EPIPE;
+        if (buf[len] == '\n')
+            return lite_msg_parse(buf, len, out);
+        if (++len == LITE_MSG_MAX)
+            return -EMSGSIZE;
+    }
+}
+
+int
+lite_control_call(const char *path, const lite_msg *req, lite_msg **reply, int timeout_ms)
+{
+    lite_autofd fd = lite_unix_connect(path);
+    int ret;
+
+    if (fd < 0)
+        return fd;
+    if ((ret = lite_msg_send(fd, req)) < 0)
+        return ret;
+    return lite_msg_recv(fd, reply, timeout_ms);
+}
