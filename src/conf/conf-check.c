@@ -59,15 +59,28 @@ attr_listed(const char *attrs, const char *name)
     return false;
 }
 
-/* "<devices/graphics type='vnc'>": the element as the user wrote it, with its type if any. */
+/* "devices/graphics" -> "<devices><graphics": the element's place as the user wrote it. */
+static char *
+open_tags(const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+    GString *s = g_string_new(NULL);
+
+    for (size_t i = 0; parts[i]; i++)
+        g_string_append_printf(s, "%s<%s", i ? ">" : "", parts[i]);
+    return g_string_free(s, FALSE);
+}
+
+/* "<devices><graphics type='vnc'>": the element, with its type if it has one. */
 static char *
 describe(xmlNode *node, const char *path)
 {
     g_autofree char *type = conf_attr(node, "type");
+    g_autofree char *tags = open_tags(path);
 
     if (type)
-        return g_strdup_printf("<%s type='%s'>", path, type);
-    return g_strdup_printf("<%s>", path);
+        return g_strdup_printf("%s type='%s'>", tags, type);
+    return g_strdup_printf("%s>", tags);
 }
 
 static int
@@ -89,10 +102,11 @@ check_node(xmlNode *node, const char *path, const char *what, const conf_allow *
 
         if (!attr_listed(rule->attrs, name)) {
             g_autofree char *key = g_strdup_printf("%s@%s", path, name);
+            g_autofree char *tags = open_tags(path);
             const char *hint = find_hint(hints, key);
 
             conf_fail(err, LITE_CONF_ERR_UNSUPPORTED,
-                      "attribute '%s' of <%s> is not supported for %s: %s", name, path, what,
+                      "attribute '%s' of %s> is not supported for %s: %s", name, tags, what,
                       hint ? hint : "remove it (docs/xml.md lists what lite:///system supports)");
             return -EINVAL;
         }

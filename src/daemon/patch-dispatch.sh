@@ -1,0 +1,42 @@
+#!/bin/bash
+# patch-dispatch.sh: makes libvirt's per-driver daemon dispatcher accept the LITE driver.
+# Usage: patch-dispatch.sh remote_daemon_dispatch.c OUTPUT
+#
+# Two insertions into the build-time copy (the libvirt source tree is never modified):
+#  1. remoteDispatchConnectOpen only sets up secondary drivers (storage, network, ...) for a
+#     whitelist of hypervisor types and refuses all others with "Unexpected driver type";
+#     LITE joins the list.
+#  2. Inside a per-driver daemon those secondary connections default to direct mode, i.e.
+#     virtstoraged/virtnetworkd sockets that Debian 12 does not ship; for LITE they go to the
+#     monolithic libvirtd's socket instead (remote mode "legacy"), so pool-list and net-list
+#     show the host's pools and networks.
+# Fails when an anchor is missing or ambiguous: a libvirt whose dispatcher changed must be
+# looked at, not patched blindly.
+set -euo pipefail
+in=$1 out=$2
+
+awk '
+  /^[[:space:]]*STREQ\(type, "CH"\)\) \{$/ {
+    whitelist++
+    print "        STREQ(type, \"LITE\") ||"
+  }
+  { print }
+  /^[[:space:]]*priv->storageURI = "storage:\/\/\/system";$/ {
+    secondary++
+    print "            if (STREQ(type, \"LITE\")) {"
+    print "                priv->interfaceURI = \"interface:///system?mode=legacy\";"
+    print "                priv->networkURI = \"network:///system?mode=legacy\";"
+    print "                priv->nodedevURI = \"nodedev:///system?mode=legacy\";"
+    print "                priv->nwfilterURI = \"nwfilter:///system?mode=legacy\";"
+    print "                priv->secretURI = \"secret:///system?mode=legacy\";"
+    print "                priv->storageURI = \"storage:///system?mode=legacy\";"
+    print "            }"
+  }
+  END {
+    if (whitelist != 1 || secondary != 1) {
+      printf "patch-dispatch.sh: expected one driver-type whitelist and one secondary URI block, found %d and %d\n", whitelist, secondary > "/dev/stderr"
+      exit 1
+    }
+  }
+' "$in" > "$out.tmp"
+mv "$out.tmp" "$out"
