@@ -52,6 +52,10 @@ static const conf_hint ct_hints[] = {
                    "private network namespace)" },
     { "cpu", "<cpu> does not apply to containers: they run on the host CPU" },
     { "devices/disk", "containers take their files from <filesystem type='mount'>, not <disk>" },
+    { "devices/filesystem/source@file", "only directories can be mounted: use "
+                                        "<filesystem type='mount'><source dir='...'/>" },
+    { "devices/filesystem/source@dev", "block devices cannot be mounted: use "
+                                       "<filesystem type='mount'><source dir='...'/>" },
     { "devices/filesystem/driver", "remove <driver>: filesystems are bind mounts" },
     { "devices/filesystem/", "a container filesystem is <filesystem type='mount'> with "
                              "<source dir=...>, <target dir=...> and optional <readonly/>" },

@@ -15,7 +15,7 @@ static const conf_allow vm_allow[] = {
     { "features/acpi", NULL, false },
     { "features/apic", NULL, false },
     { "features/pae", NULL, false },
-    { "cpu", "mode check migratable", false },
+    { "cpu", "mode check migratable match", false },
     { "pm", NULL, false },
     { "pm/suspend-to-mem", "enabled", false },
     { "pm/suspend-to-disk", "enabled", false },

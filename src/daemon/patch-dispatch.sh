@@ -6,10 +6,11 @@
 #  1. remoteDispatchConnectOpen only sets up secondary drivers (storage, network, ...) for a
 #     whitelist of hypervisor types and refuses all others with "Unexpected driver type";
 #     LITE joins the list.
-#  2. Inside a per-driver daemon those secondary connections default to direct mode, i.e.
-#     virtstoraged/virtnetworkd sockets that Debian 12 does not ship; for LITE they go to the
-#     monolithic libvirtd's socket instead (remote mode "legacy"), so pool-list and net-list
-#     show the host's pools and networks.
+#  2. Inside a per-driver daemon those secondary connections go to virtstoraged-sock,
+#     virtnetworkd-sock, ..., which Debian 12 does not ship; for LITE they name libvirtd's
+#     socket instead, so pool-list and net-list show the host's pools and networks. (The
+#     remote driver refuses any mode but "direct" inside a daemon; an explicit socket is
+#     allowed.)
 # Fails when an anchor is missing or ambiguous: a libvirt whose dispatcher changed must be
 # looked at, not patched blindly.
 set -euo pipefail
@@ -24,12 +25,12 @@ awk '
   /^[[:space:]]*priv->storageURI = "storage:\/\/\/system";$/ {
     secondary++
     print "            if (STREQ(type, \"LITE\")) {"
-    print "                priv->interfaceURI = \"interface:///system?mode=legacy\";"
-    print "                priv->networkURI = \"network:///system?mode=legacy\";"
-    print "                priv->nodedevURI = \"nodedev:///system?mode=legacy\";"
-    print "                priv->nwfilterURI = \"nwfilter:///system?mode=legacy\";"
-    print "                priv->secretURI = \"secret:///system?mode=legacy\";"
-    print "                priv->storageURI = \"storage:///system?mode=legacy\";"
+    print "                priv->interfaceURI = \"interface:///system?socket=\" RUNSTATEDIR \"/libvirt/libvirt-sock\";"
+    print "                priv->networkURI = \"network:///system?socket=\" RUNSTATEDIR \"/libvirt/libvirt-sock\";"
+    print "                priv->nodedevURI = \"nodedev:///system?socket=\" RUNSTATEDIR \"/libvirt/libvirt-sock\";"
+    print "                priv->nwfilterURI = \"nwfilter:///system?socket=\" RUNSTATEDIR \"/libvirt/libvirt-sock\";"
+    print "                priv->secretURI = \"secret:///system?socket=\" RUNSTATEDIR \"/libvirt/libvirt-sock\";"
+    print "                priv->storageURI = \"storage:///system?socket=\" RUNSTATEDIR \"/libvirt/libvirt-sock\";"
     print "            }"
   }
   END {

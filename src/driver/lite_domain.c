@@ -8,7 +8,6 @@
 #include "virlog.h"
 #include "virerror.h"
 
-#include "conf.h"
 
 #define VIR_FROM_THIS VIR_FROM_NONE
 
@@ -168,18 +167,18 @@ liteConfErrorCode(const GError *err)
 }
 
 lite_launch *
-liteDomainTranslate(liteDriver *driver, const virDomainDef *def, const char *runDir)
+liteDomainTranslate(liteDriver *driver, const virDomainDef *def, const lite_conf_ctx *ctx)
 {
+    static const lite_conf_ctx checkOnly = { 0 };
     g_autofree char *xml = NULL;
     g_autoptr(GError) err = NULL;
     lite_launch *launch = NULL;
-    lite_conf_ctx ctx = { .run_dir = runDir };
 
     xml = virDomainDefFormat((virDomainDef *)def, driver->xmlopt,
                              VIR_DOMAIN_DEF_FORMAT_SECURE | VIR_DOMAIN_DEF_FORMAT_INACTIVE);
     if (!xml)
         return NULL;
-    if (lite_conf_translate(xml, &ctx, &launch, &err) < 0) {
+    if (lite_conf_translate(xml, ctx ? ctx : &checkOnly, &launch, &err) < 0) {
         /* The message names the element and what to use instead; libvirt's code prefix
          * ("unsupported configuration: ") says which kind of problem it is. */
         virReportError(liteConfErrorCode(err), "%s", err->message);

@@ -5,6 +5,7 @@
 #include "domain_conf.h"
 
 #include "lite_driver.h"
+#include "conf.h"
 #include "launch.h"
 
 typedef struct _liteDomainObjPrivate liteDomainObjPrivate;
@@ -23,6 +24,6 @@ virDomainXMLOption *liteDomainXMLConfInit(liteDriver *driver);
 virDomainObj *liteDomObjFromDomain(liteDriver *driver, virDomainPtr dom);
 
 /* @def translated into a launch config (src/conf) with errors reported the libvirt way;
- * runDir NULL only checks. */
+ * @ctx NULL only checks (no paths, networks not resolved). */
 lite_launch *liteDomainTranslate(liteDriver *driver, const virDomainDef *def,
-                                 const char *runDir);
+                                 const lite_conf_ctx *ctx);

@@ -6,8 +6,8 @@
 
 #include "lite_driver.h"
 #include "lite_domain.h"
-#include "lite_host.h"
 #include "lite_api.h"
+#include "lite_host.h"
 
 #include "datatypes.h"
 #include "domain_event.h"
@@ -22,7 +22,6 @@
 #include "virutil.h"
 
 #include "lite-config.h"
-#include "lite-libvirt-build.h"
 
 #define VIR_FROM_THIS VIR_FROM_NONE
 
@@ -536,21 +535,8 @@ static virStateDriver liteStateDriver = {
 };
 
 int
-liteRegister(void)
+liteDriverRegisterAll(void)
 {
-    g_autofree char *runningId = liteRunningLibvirtBuildId();
-    g_autofree char *msg = NULL;
-    unsigned long running = 0;
-
-    /* This module uses libvirt's internal structs: a libvirt it was not built against would
-     * be misread silently, so refuse to load instead. */
-    if (virGetVersion(&running, NULL, NULL) < 0 ||
-        liteCheckLibvirtBuild(LIBVIR_VERSION_NUMBER, LITE_LIBVIRT_BUILD_ID, running, runningId,
-                              &msg) < 0) {
-        VIR_ERROR("%s", NULLSTR(msg));
-        virReportError(VIR_ERR_INTERNAL_ERROR, "%s", NULLSTR(msg));
-        return -1;
-    }
     if (virRegisterConnectDriver(&liteConnectDriver, true) < 0 ||
         virRegisterStateDriver(&liteStateDriver) < 0)
         return -1;

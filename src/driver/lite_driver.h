@@ -31,7 +31,9 @@ struct _liteDriver {
     virObjectEventState *domainEventState;
 };
 
-/* The daemon's module loader calls this: virDriverLoadModule("lite", "liteRegister"). */
+/* The daemon's module loader calls this: virDriverLoadModule("lite", "liteRegister"). It
+ * checks the running libvirt (lite_register.c), then calls liteDriverRegisterAll(). */
 int liteRegister(void);
+int liteDriverRegisterAll(void);
 
 virCaps *liteDriverGetCapabilities(liteDriver *driver);
