@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "conf.h"
+#include "i18n.h"
 
 G_DEFINE_QUARK(lite-conf-error-quark, lite_conf_error)
+
+#define GENERIC_HINT N_("remove it (docs/xml.md lists what lite:///system supports)")
 
 void
 conf_fail(GError **err, int code, const char *fmt, ...)
@@ -15,7 +18,7 @@ conf_fail(GError **err, int code, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    g_autofree char *msg = g_strdup_vprintf(_(fmt), ap);
     va_end(ap);
     if (err && !*err)
         g_set_error_literal(err, LITE_CONF_ERROR, code, msg);
@@ -93,8 +96,8 @@ check_node(xmlNode *node, const char *path, const char *what, const conf_allow *
         const char *hint = find_hint(hints, path);
         g_autofree char *desc = describe(node, path);
 
-        conf_fail(err, LITE_CONF_ERR_UNSUPPORTED, "%s is not supported for %s: %s", desc, what,
-                  hint ? hint : "remove it (docs/xml.md lists what lite:///system supports)");
+        conf_fail(err, LITE_CONF_ERR_UNSUPPORTED, "%s is not supported for %s: %s", desc,
+                  _(what), _(hint ? hint : GENERIC_HINT));
         return -EINVAL;
     }
     for (xmlAttr *a = node->properties; a; a = a->next) {
@@ -106,8 +109,8 @@ check_node(xmlNode *node, const char *path, const char *what, const conf_allow *
             const char *hint = find_hint(hints, key);
 
             conf_fail(err, LITE_CONF_ERR_UNSUPPORTED,
-                      "attribute '%s' of %s> is not supported for %s: %s", name, tags, what,
-                      hint ? hint : "remove it (docs/xml.md lists what lite:///system supports)");
+                      "attribute '%s' of %s> is not supported for %s: %s", name, tags,
+                      _(what), _(hint ? hint : GENERIC_HINT));
             return -EINVAL;
         }
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "conf-kind.h"
+#include "i18n.h"
 
 static const conf_allow ct_allow[] = {
     CONF_ALLOW_COMMON,
@@ -39,38 +40,39 @@ static const conf_allow ct_allow[] = {
 
 static const conf_hint ct_hints[] = {
     CONF_HINTS_COMMON,
-    { "vcpus", "per-vCPU settings do not apply to containers: use <vcpu>N</vcpu>" },
-    { "cputune/", "containers accept <shares>, <period> and <quota> in <cputune>; pin with "
-                  "<vcpu cpuset='...'>" },
-    { "memtune", "the container's memory limit is <memory>: remove <memtune>" },
-    { "os/inituser", "running init as another user is not supported: use <idmap> to map "
-                     "container root to an unprivileged host range" },
-    { "os/initgroup", "running init as another group is not supported: use <idmap>" },
-    { "os/kernel", "<kernel> is for virtual machines (<domain type='kvm'>)" },
-    { "os/", "containers accept <type>, <init>, <initarg>, <initenv> and <initdir> in <os>" },
-    { "features/", "containers accept only <privnet/> in <features> (they always have a "
-                   "private network namespace)" },
-    { "cpu", "<cpu> does not apply to containers: they run on the host CPU" },
-    { "devices/disk", "containers take their files from <filesystem type='mount'>, not <disk>" },
-    { "devices/filesystem/source@file", "only directories can be mounted: use "
-                                        "<filesystem type='mount'><source dir='...'/>" },
-    { "devices/filesystem/source@dev", "block devices cannot be mounted: use "
-                                       "<filesystem type='mount'><source dir='...'/>" },
-    { "devices/filesystem/driver", "remove <driver>: filesystems are bind mounts" },
-    { "devices/filesystem/", "a container filesystem is <filesystem type='mount'> with "
-                             "<source dir=...>, <target dir=...> and optional <readonly/>" },
-    { "devices/interface/model", "container interfaces are veth pairs: remove <model>" },
-    { "devices/interface/", "container interfaces accept <mac>, <source>, <target dev> and "
-                            "<guest dev>" },
-    { "devices/serial", "containers have a console only: use <console type='pty'/>" },
-    { "devices/graphics", "containers have no display: use <console type='pty'/> "
-                          "(virt-install --graphics none)" },
-    { "devices/video", "containers have no display: remove <video>" },
-    { "devices/input", "containers have no input devices: remove <input>" },
-    { "devices/controller", "containers have no controllers: remove <controller>" },
-    { "devices/memballoon", "containers have no balloon: remove <memballoon>" },
-    { "devices/channel", "remove <channel>" },
-    { "devices/rng", "containers use the host's /dev/urandom: remove <rng>" },
+    { "vcpus", N_("per-vCPU settings do not apply to containers: use <vcpu>N</vcpu>") },
+    { "cputune/", N_("containers accept <shares>, <period> and <quota> in <cputune>; pin with "
+                  "<vcpu cpuset='...'>") },
+    { "memtune", N_("the container's memory limit is <memory>: remove <memtune>") },
+    { "os/inituser", N_("running init as another user is not supported: use <idmap> to map "
+                     "container root to an unprivileged host range") },
+    { "os/initgroup", N_("running init as another group is not supported: use <idmap>") },
+    { "os/kernel", N_("<kernel> is for virtual machines (<domain type='kvm'>)") },
+    { "os/", N_("containers accept <type>, <init>, <initarg>, <initenv> and <initdir> in <os>") },
+    { "features/", N_("containers accept only <privnet/> in <features> (they always have a "
+                   "private network namespace)") },
+    { "cpu", N_("<cpu> does not apply to containers: they run on the host CPU") },
+    { "devices/disk", N_("containers take their files from <filesystem type='mount'>, not "
+                         "<disk>") },
+    { "devices/filesystem/source@file", N_("only directories can be mounted: use "
+                                        "<filesystem type='mount'><source dir='...'/>") },
+    { "devices/filesystem/source@dev", N_("block devices cannot be mounted: use "
+                                       "<filesystem type='mount'><source dir='...'/>") },
+    { "devices/filesystem/driver", N_("remove <driver>: filesystems are bind mounts") },
+    { "devices/filesystem/", N_("a container filesystem is <filesystem type='mount'> with "
+                             "<source dir=...>, <target dir=...> and optional <readonly/>") },
+    { "devices/interface/model", N_("container interfaces are veth pairs: remove <model>") },
+    { "devices/interface/", N_("container interfaces accept <mac>, <source>, <target dev> and "
+                            "<guest dev>") },
+    { "devices/serial", N_("containers have a console only: use <console type='pty'/>") },
+    { "devices/graphics", N_("containers have no display: use <console type='pty'/> "
+                          "(virt-install --graphics none)") },
+    { "devices/video", N_("containers have no display: remove <video>") },
+    { "devices/input", N_("containers have no input devices: remove <input>") },
+    { "devices/controller", N_("containers have no controllers: remove <controller>") },
+    { "devices/memballoon", N_("containers have no balloon: remove <memballoon>") },
+    { "devices/channel", N_("remove <channel>") },
+    { "devices/rng", N_("containers use the host's /dev/urandom: remove <rng>") },
     { NULL, NULL },
 };
 
@@ -352,7 +354,7 @@ ct_translate(xmlNode *root, const lite_conf_ctx *ctx, lite_launch *l, GError **e
 }
 
 const conf_kind conf_kind_container = {
-    .what = "a lite container",
+    .what = N_("a lite container"),
     .allow = ct_allow,
     .hints = ct_hints,
     .translate = ct_translate,

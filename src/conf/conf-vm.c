@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "conf-kind.h"
+#include "i18n.h"
 
 static const conf_allow vm_allow[] = {
     CONF_ALLOW_COMMON,
@@ -30,44 +31,48 @@ static const conf_allow vm_allow[] = {
 
 static const conf_hint vm_hints[] = {
     CONF_HINTS_COMMON,
-    { "vcpu@cpuset", "pinning the vCPUs of a lite VM is not supported yet: remove cpuset" },
-    { "vcpus", "per-vCPU settings are not supported: use <vcpu>N</vcpu>" },
-    { "cputune", "CPU tuning of lite VMs is not supported yet: remove <cputune>" },
-    { "memtune", "memory tuning of lite VMs is not supported yet: remove <memtune>" },
-    { "resource", "remove <resource>: lite VMs are not placed in cgroup partitions" },
-    { "idmap", "<idmap> is for containers (<domain type='lxc'>)" },
-    { "os/type@machine", "lite VMs have one machine type: remove machine='...' from <os><type>" },
-    { "os/boot", "lite VMs boot a kernel directly and have no firmware boot order: use "
+    { "vcpu@cpuset", N_("pinning the vCPUs of a lite VM is not supported yet: remove cpuset") },
+    { "vcpus", N_("per-vCPU settings are not supported: use <vcpu>N</vcpu>") },
+    { "cputune", N_("CPU tuning of lite VMs is not supported yet: remove <cputune>") },
+    { "memtune", N_("memory tuning of lite VMs is not supported yet: remove <memtune>") },
+    { "resource", N_("remove <resource>: lite VMs are not placed in cgroup partitions") },
+    { "idmap", N_("<idmap> is for containers (<domain type='lxc'>)") },
+    { "os/type@machine", N_("lite VMs have one machine type: remove machine='...' from "
+                            "<os><type>") },
+    { "os/boot", N_("lite VMs boot a kernel directly and have no firmware boot order: use "
                  "<os><kernel>PATH</kernel> (virt-install --boot kernel=PATH,initrd=PATH,"
-                 "kernel_args=\"console=ttyS0\")" },
-    { "os/loader", "lite VMs have no firmware: boot a kernel with <os><kernel>" },
-    { "os/nvram", "lite VMs have no firmware: boot a kernel with <os><kernel>" },
-    { "os/", "lite VMs accept only <type>, <kernel>, <initrd> and <cmdline> in <os>" },
-    { "os/init", "<init> is for containers (<domain type='lxc'> with <os><type>exe</type>)" },
-    { "features/", "lite VMs always have ACPI and an APIC; other <features> are not "
-                   "supported: keep only <acpi/>, <apic/>, <pae/>" },
-    { "cpu/", "lite VMs see the host CPU: use <cpu mode='host-passthrough'/> without "
-              "model, topology or feature elements (virt-install --cpu host-passthrough)" },
-    { "devices/disk", "lite VMs have no disk devices yet: boot from <kernel> and <initrd> "
-                      "(virt-install --disk none --boot kernel=...,initrd=...)" },
-    { "devices/interface", "lite VMs have no network devices yet (virt-install --network none)" },
-    { "devices/filesystem", "lite VMs cannot share host directories yet: remove <filesystem>" },
-    { "devices/graphics", "lite VMs have no display; the console is the serial port "
-                          "(virt-install --graphics none, then virsh console)" },
-    { "devices/video", "lite VMs have no display: remove <video> (virt-install --graphics none "
-                       "--video none)" },
-    { "devices/input", "lite VMs have no keyboard, mouse or tablet: remove <input> "
-                       "(virt-install --graphics none adds none)" },
-    { "devices/controller", "lite VMs have no USB, IDE, SATA or SCSI controllers to configure: "
-                            "remove <controller> (virt-install --controller none? see docs/xml.md)" },
-    { "devices/channel", "guest agent channels are not supported: remove <channel> "
-                         "(virt-install --channel none)" },
-    { "devices/rng", "a virtio RNG is not supported yet: remove <rng> (virt-install --rng none)" },
-    { "devices/watchdog", "remove <watchdog>" },
-    { "devices/panic", "remove <panic>: a guest crash is reported per <on_crash>" },
-    { "devices/memory", "memory hotplug is not supported: remove <memory> devices" },
-    { "devices/memballoon/", "there is no memory balloon: use <memballoon model='none'/>" },
-    { "devices/serial/", "the serial port is a plain pty: <serial type='pty'><target port='0'/>" },
+                 "kernel_args=\"console=ttyS0\")") },
+    { "os/loader", N_("lite VMs have no firmware: boot a kernel with <os><kernel>") },
+    { "os/nvram", N_("lite VMs have no firmware: boot a kernel with <os><kernel>") },
+    { "os/", N_("lite VMs accept only <type>, <kernel>, <initrd> and <cmdline> in <os>") },
+    { "os/init", N_("<init> is for containers (<domain type='lxc'> with <os><type>exe</type>)") },
+    { "features/", N_("lite VMs always have ACPI and an APIC; other <features> are not "
+                   "supported: keep only <acpi/>, <apic/>, <pae/>") },
+    { "cpu/", N_("lite VMs see the host CPU: use <cpu mode='host-passthrough'/> without "
+              "model, topology or feature elements (virt-install --cpu host-passthrough)") },
+    { "devices/disk", N_("lite VMs have no disk devices yet: boot from <kernel> and <initrd> "
+                      "(virt-install --disk none --boot kernel=...,initrd=...)") },
+    { "devices/interface", N_("lite VMs have no network devices yet (virt-install --network "
+                              "none)") },
+    { "devices/filesystem", N_("lite VMs cannot share host directories yet: remove <filesystem>") },
+    { "devices/graphics", N_("lite VMs have no display; the console is the serial port "
+                          "(virt-install --graphics none, then virsh console)") },
+    { "devices/video", N_("lite VMs have no display: remove <video> (virt-install --graphics none "
+                       "--video none)") },
+    { "devices/input", N_("lite VMs have no keyboard, mouse or tablet: remove <input> "
+                       "(virt-install --graphics none adds none)") },
+    { "devices/controller", N_("lite VMs have no USB, IDE, SATA or SCSI controllers: remove "
+                            "<controller>") },
+    { "devices/channel", N_("guest agent channels are not supported: remove <channel> "
+                         "(virt-install --channel none)") },
+    { "devices/rng", N_("a virtio RNG is not supported yet: remove <rng> (virt-install "
+                        "--rng none)") },
+    { "devices/watchdog", N_("remove <watchdog>") },
+    { "devices/panic", N_("remove <panic>: a guest crash is reported per <on_crash>") },
+    { "devices/memory", N_("memory hotplug is not supported: remove <memory> devices") },
+    { "devices/memballoon/", N_("there is no memory balloon: use <memballoon model='none'/>") },
+    { "devices/serial/", N_("the serial port is a plain pty: <serial type='pty'><target "
+                            "port='0'/>") },
     { NULL, NULL },
 };
 
@@ -214,7 +219,7 @@ vm_translate(xmlNode *root, const lite_conf_ctx *ctx, lite_launch *l, GError **e
 }
 
 const conf_kind conf_kind_vm = {
-    .what = "a lite VM",
+    .what = N_("a lite VM"),
     .allow = vm_allow,
     .hints = vm_hints,
     .translate = vm_translate,

@@ -17,6 +17,8 @@
 #include "virfile.h"
 #include "virlog.h"
 
+#include "lite_i18n.h"
+
 #define VIR_FROM_THIS VIR_FROM_NONE
 
 VIR_LOG_INIT("lite.api.config");

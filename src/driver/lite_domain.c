@@ -9,6 +9,8 @@
 #include "virerror.h"
 
 
+#include "lite_i18n.h"
+
 #define VIR_FROM_THIS VIR_FROM_NONE
 
 VIR_LOG_INIT("lite.domain");

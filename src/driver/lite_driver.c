@@ -23,6 +23,8 @@
 
 #include "lite-config.h"
 
+#include "lite_i18n.h"
+
 #define VIR_FROM_THIS VIR_FROM_NONE
 
 VIR_LOG_INIT("lite.driver");

@@ -10,6 +10,8 @@
 #include "virfile.h"
 #include "virlog.h"
 
+#include "lite_i18n.h"
+
 #define VIR_FROM_THIS VIR_FROM_NONE
 
 VIR_LOG_INIT("lite.host");

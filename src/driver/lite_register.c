@@ -9,10 +9,18 @@
 #include "virlog.h"
 
 #include "lite-libvirt-build.h"
+#include "lite_i18n.h"
 
 #define VIR_FROM_THIS VIR_FROM_NONE
 
 VIR_LOG_INIT("lite.register");
+
+void
+liteI18nInit(void)
+{
+    bindtextdomain(LITE_GETTEXT_PACKAGE, LITE_LOCALEDIR);
+    bind_textdomain_codeset(LITE_GETTEXT_PACKAGE, "UTF-8");
+}
 
 int
 liteRegister(void)
@@ -21,6 +29,7 @@ liteRegister(void)
     g_autofree char *msg = NULL;
     unsigned long running = 0;
 
+    liteI18nInit();
     /* This module uses libvirt's internal structs: a libvirt it was not built against would
      * be misread silently, so refuse to load instead. */
     if (virGetVersion(&running, NULL, NULL) < 0 ||

@@ -22,4 +22,7 @@ void lite_log(lite_log_level level, const char *func, const char *fmt, ...)
 #define lite_warn(...)  lite_log(LITE_LOG_WARN, __func__, __VA_ARGS__)
 #define lite_info(...)  lite_log(LITE_LOG_INFO, __func__, __VA_ARGS__)
 #define lite_debug(...) \
-    do { if (lite_log_enabled(LITE_LOG_DEBUG)) lite_log(LITE_LOG_DEBUG, __func__, __VA_ARGS__); } while (0)
+    do { \
+        if (lite_log_enabled(LITE_LOG_DEBUG)) \
+            lite_log(LITE_LOG_DEBUG, __func__, __VA_ARGS__); \
+    } while (0)
