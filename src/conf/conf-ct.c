@@ -39,7 +39,6 @@ static const conf_allow ct_allow[] = {
 };
 
 static const conf_hint ct_hints[] = {
-    CONF_HINTS_COMMON,
     { "vcpus", N_("per-vCPU settings do not apply to containers: use <vcpu>N</vcpu>") },
     { "cputune/", N_("containers accept <shares>, <period> and <quota> in <cputune>; pin with "
                   "<vcpu cpuset='...'>") },
@@ -73,6 +72,8 @@ static const conf_hint ct_hints[] = {
     { "devices/memballoon", N_("containers have no balloon: remove <memballoon>") },
     { "devices/channel", N_("remove <channel>") },
     { "devices/rng", N_("containers use the host's /dev/urandom: remove <rng>") },
+    /* Last: a kind's own hint for an element wins over the shared one. */
+    CONF_HINTS_COMMON,
     { NULL, NULL },
 };
 

@@ -30,7 +30,6 @@ static const conf_allow vm_allow[] = {
 };
 
 static const conf_hint vm_hints[] = {
-    CONF_HINTS_COMMON,
     { "vcpu@cpuset", N_("pinning the vCPUs of a lite VM is not supported yet: remove cpuset") },
     { "vcpus", N_("per-vCPU settings are not supported: use <vcpu>N</vcpu>") },
     { "cputune", N_("CPU tuning of lite VMs is not supported yet: remove <cputune>") },
@@ -41,7 +40,7 @@ static const conf_hint vm_hints[] = {
                             "<os><type>") },
     { "os/boot", N_("lite VMs boot a kernel directly and have no firmware boot order: use "
                  "<os><kernel>PATH</kernel> (virt-install --boot kernel=PATH,initrd=PATH,"
-                 "kernel_args=\"console=ttyS0\")") },
+                 "kernel_args=\"console=ttyS0\" --import)") },
     { "os/loader", N_("lite VMs have no firmware: boot a kernel with <os><kernel>") },
     { "os/nvram", N_("lite VMs have no firmware: boot a kernel with <os><kernel>") },
     { "os/", N_("lite VMs accept only <type>, <kernel>, <initrd> and <cmdline> in <os>") },
@@ -50,29 +49,33 @@ static const conf_hint vm_hints[] = {
                    "supported: keep only <acpi/>, <apic/>, <pae/>") },
     { "cpu/", N_("lite VMs see the host CPU: use <cpu mode='host-passthrough'/> without "
               "model, topology or feature elements (virt-install --cpu host-passthrough)") },
-    { "devices/disk", N_("lite VMs have no disk devices yet: boot from <kernel> and <initrd> "
-                      "(virt-install --disk none --boot kernel=...,initrd=...)") },
-    { "devices/interface", N_("lite VMs have no network devices yet (virt-install --network "
-                              "none)") },
-    { "devices/filesystem", N_("lite VMs cannot share host directories yet: remove <filesystem>") },
+    { "devices/disk", N_("lite VMs have no disks yet (IDE, SATA or virtio): boot from <kernel> "
+                      "and <initrd> (virt-install --disk none --import)") },
+    { "devices/interface", N_("lite VMs have no network devices yet, e1000 or virtio "
+                              "(virt-install --network none)") },
+    { "devices/filesystem", N_("lite VMs cannot share host directories: remove <filesystem>; "
+                            "for a container use <domain type='lxc'> (virt-install --container)") },
     { "devices/graphics", N_("lite VMs have no display; the console is the serial port "
-                          "(virt-install --graphics none, then virsh console)") },
-    { "devices/video", N_("lite VMs have no display: remove <video> (virt-install --graphics none "
-                       "--video none)") },
+                          "(virt-install --graphics none, which also leaves out video and the "
+                          "tablet; then virsh console)") },
+    { "devices/video", N_("lite VMs have no display: remove <video> (virt-install --graphics "
+                       "none)") },
     { "devices/input", N_("lite VMs have no keyboard, mouse or tablet: remove <input> "
-                       "(virt-install --graphics none adds none)") },
+                       "(virt-install --graphics none)") },
     { "devices/controller", N_("lite VMs have no USB, IDE, SATA or SCSI controllers: remove "
                             "<controller>") },
-    { "devices/channel", N_("guest agent channels are not supported: remove <channel> "
-                         "(virt-install --channel none)") },
-    { "devices/rng", N_("a virtio RNG is not supported yet: remove <rng> (virt-install "
-                        "--rng none)") },
+    { "devices/channel", N_("guest agent channels are not supported: remove <channel>") },
+    { "devices/rng", N_("a virtio RNG is not supported yet: remove <rng>") },
+    { "devices/vsock", N_("vsock is not supported: remove <vsock> (do not pass virt-install "
+                       "--vsock none, it adds one)") },
     { "devices/watchdog", N_("remove <watchdog>") },
     { "devices/panic", N_("remove <panic>: a guest crash is reported per <on_crash>") },
     { "devices/memory", N_("memory hotplug is not supported: remove <memory> devices") },
     { "devices/memballoon/", N_("there is no memory balloon: use <memballoon model='none'/>") },
     { "devices/serial/", N_("the serial port is a plain pty: <serial type='pty'><target "
                             "port='0'/>") },
+    /* Last: a kind's own hint for an element wins over the shared one. */
+    CONF_HINTS_COMMON,
     { NULL, NULL },
 };
 

@@ -94,8 +94,10 @@ liteBuildCapabilities(liteDriverConfig *cfg, const liteHostProbe *probe)
     guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_HVM, VIR_ARCH_X86_64,
                                     cfg->vmmPath, NULL, 0, NULL);
     virCapabilitiesAddGuestDomain(guest, VIR_DOMAIN_VIRT_KVM, NULL, NULL, 0, NULL);
-    virCapabilitiesAddGuestFeature(guest, VIR_CAPS_GUEST_FEATURE_TYPE_ACPI);
-    virCapabilitiesAddGuestFeature(guest, VIR_CAPS_GUEST_FEATURE_TYPE_APIC);
+    /* default='on': virt-install writes <acpi/> only for features the capabilities say
+     * are on by default, and without ACPI there is no power button for `virsh shutdown`. */
+    virCapabilitiesAddGuestFeatureWithToggle(guest, VIR_CAPS_GUEST_FEATURE_TYPE_ACPI, true, true);
+    virCapabilitiesAddGuestFeatureWithToggle(guest, VIR_CAPS_GUEST_FEATURE_TYPE_APIC, true, false);
 
     guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_EXE, caps->host.arch,
                                     cfg->nsPath, NULL, 0, NULL);
@@ -106,9 +108,9 @@ liteBuildCapabilities(liteDriverConfig *cfg, const liteHostProbe *probe)
 }
 
 /* What a VM can carry today: a serial console on a pty, direct kernel boot, nothing that
- * needs a display, and no devices lite-vmm does not implement. Clients such as virt-install
- * pick their defaults from here, so every "no" below keeps them from generating XML that
- * define would refuse. */
+ * needs a display, and no devices lite-vmm does not implement. virt-install 4.1 takes none
+ * of its defaults from here (it decides by URI scheme; define refuses what it adds), but
+ * virsh users and virt-manager's Add Hardware dialog read it, so every "no" is the truth. */
 static void
 liteDomainCapsFillVM(virDomainCaps *caps, const liteHostProbe *probe)
 {
