@@ -10,6 +10,8 @@ typedef enum {
     LITE_CONF_ERR_XML,          /* not well-formed or not a domain: VIR_ERR_XML_ERROR */
     LITE_CONF_ERR_UNSUPPORTED,  /* valid libvirt XML we cannot honour: CONFIG_UNSUPPORTED */
     LITE_CONF_ERR_INVALID,      /* a value out of range or inconsistent: XML_DETAIL */
+    LITE_CONF_ERR_NO_NETWORK,   /* <interface type='network'> names no network: NO_NETWORK */
+    LITE_CONF_ERR_HOST,         /* the host cannot answer (libvirtd down): OPERATION_FAILED */
 } lite_conf_err;
 
 #define LITE_CONF_ERROR (lite_conf_error_quark())

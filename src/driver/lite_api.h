@@ -17,7 +17,6 @@ virDomainPtr liteDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsig
 virDomainPtr liteDomainDefineXML(virConnectPtr conn, const char *xml);
 int liteDomainUndefineFlags(virDomainPtr dom, unsigned int flags);
 int liteDomainUndefine(virDomainPtr dom);
-int liteDomainGetInfo(virDomainPtr dom, virDomainInfoPtr info);
 int liteDomainGetState(virDomainPtr dom, int *state, int *reason, unsigned int flags);
 char *liteDomainGetXMLDesc(virDomainPtr dom, unsigned int flags);
 char *liteDomainGetOSType(virDomainPtr dom);
@@ -32,3 +31,29 @@ int liteDomainSetAutostart(virDomainPtr dom, int autostart);
 int liteDomainSetMetadata(virDomainPtr dom, int type, const char *metadata, const char *key,
                           const char *uri, unsigned int flags);
 char *liteDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int flags);
+
+/* lite_api_lifecycle.c: start, stop, pause, console */
+int liteDomainCreateWithFlags(virDomainPtr dom, unsigned int flags);
+int liteDomainCreate(virDomainPtr dom);
+virDomainPtr liteDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags);
+int liteDomainDestroyFlags(virDomainPtr dom, unsigned int flags);
+int liteDomainDestroy(virDomainPtr dom);
+int liteDomainShutdownFlags(virDomainPtr dom, unsigned int flags);
+int liteDomainShutdown(virDomainPtr dom);
+int liteDomainReboot(virDomainPtr dom, unsigned int flags);
+int liteDomainReset(virDomainPtr dom, unsigned int flags);
+int liteDomainSuspend(virDomainPtr dom);
+int liteDomainResume(virDomainPtr dom);
+int liteDomainOpenConsole(virDomainPtr dom, const char *devname, virStreamPtr st,
+                          unsigned int flags);
+int liteDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags);
+
+/* lite_api_stats.c: what running domains use */
+int liteDomainGetInfo(virDomainPtr dom, virDomainInfoPtr info);
+int liteDomainMemoryStats(virDomainPtr dom, virDomainMemoryStatPtr stats,
+                          unsigned int nr_stats, unsigned int flags);
+int liteDomainInterfaceStats(virDomainPtr dom, const char *device,
+                             virDomainInterfaceStatsPtr stats);
+int liteConnectGetAllDomainStats(virConnectPtr conn, virDomainPtr *doms, unsigned int ndoms,
+                                 unsigned int stats, virDomainStatsRecordPtr **retStats,
+                                 unsigned int flags);

@@ -243,30 +243,6 @@ liteDomainUndefine(virDomainPtr dom)
 }
 
 int
-liteDomainGetInfo(virDomainPtr dom, virDomainInfoPtr info)
-{
-    virDomainObj *vm;
-    int ret = -1;
-
-    if (!(vm = liteDomObjFromDomain(dom->conn->privateData, dom)))
-        return -1;
-    if (virDomainGetInfoEnsureACL(dom->conn, vm->def) < 0)
-        goto cleanup;
-
-    memset(info, 0, sizeof(*info));
-    info->state = virDomainObjGetState(vm, NULL);
-    info->maxMem = virDomainDefGetMemoryTotal(vm->def);
-    info->memory = virDomainObjIsActive(vm) ? vm->def->mem.cur_balloon : info->maxMem;
-    info->nrVirtCpu = virDomainDefGetVcpus(vm->def);
-    info->cpuTime = 0;
-    ret = 0;
-
- cleanup:
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-int
 liteDomainGetState(virDomainPtr dom, int *state, int *reason, unsigned int flags)
 {
     virDomainObj *vm;

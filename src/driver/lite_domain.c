@@ -21,6 +21,12 @@ liteDomainObjPrivateAlloc(void *opaque)
     liteDomainObjPrivate *priv = g_new0(liteDomainObjPrivate, 1);
 
     priv->driver = opaque;
+    priv->watchFd = -1;
+    priv->watchHandle = -1;
+    if (!(priv->chrdevs = virChrdevAlloc())) {
+        g_free(priv);
+        return NULL;
+    }
     return priv;
 }
 
@@ -30,6 +36,10 @@ liteDomainObjPrivateFree(void *data)
     liteDomainObjPrivate *priv = data;
 
     g_free(priv->controlPath);
+    g_free(priv->cgroup);
+    g_free(priv->stopReason);
+    g_free(priv->watchBuf);
+    virChrdevFree(priv->chrdevs);
     g_free(priv);
 }
 
@@ -43,6 +53,9 @@ liteDomainObjPrivateXMLFormat(virBuffer *buf, virDomainObj *vm)
         return 0;
     virBufferAsprintf(buf, "<launcher pid='%lld'", (long long)priv->launcherPid);
     virBufferEscapeString(buf, " control='%s'", priv->controlPath);
+    if (priv->initPid > 0)
+        virBufferAsprintf(buf, " init-pid='%lld'", (long long)priv->initPid);
+    virBufferEscapeString(buf, " cgroup='%s'", priv->cgroup);
     virBufferAddLit(buf, "/>\n");
     return 0;
 }
@@ -53,13 +66,17 @@ liteDomainObjPrivateXMLParse(xmlXPathContextPtr ctxt, virDomainObj *vm,
 {
     liteDomainObjPrivate *priv = LITE_DOMAIN_PRIVATE(vm);
     long long pid = 0;
+    long long initPid = 0;
 
-    if (virXPathLongLong("string(./launcher/@pid)", ctxt, &pid) == -2) {
+    if (virXPathLongLong("string(./launcher/@pid)", ctxt, &pid) == -2 ||
+        virXPathLongLong("string(./launcher/@init-pid)", ctxt, &initPid) == -2) {
         virReportError(VIR_ERR_INTERNAL_ERROR, "%s", _("invalid launcher pid in status XML"));
         return -1;
     }
     priv->launcherPid = (pid_t)pid;
+    priv->initPid = (pid_t)initPid;
     priv->controlPath = virXPathString("string(./launcher/@control)", ctxt);
+    priv->cgroup = virXPathString("string(./launcher/@cgroup)", ctxt);
     return 0;
 }
 
@@ -162,6 +179,10 @@ liteConfErrorCode(const GError *err)
         return VIR_ERR_XML_ERROR;
     case LITE_CONF_ERR_INVALID:
         return VIR_ERR_XML_DETAIL;
+    case LITE_CONF_ERR_NO_NETWORK:
+        return VIR_ERR_NO_NETWORK;
+    case LITE_CONF_ERR_HOST:
+        return VIR_ERR_OPERATION_FAILED;
     case LITE_CONF_ERR_UNSUPPORTED:
         break;
     }

@@ -8,6 +8,7 @@
 #include "lite_domain.h"
 #include "lite_api.h"
 #include "lite_host.h"
+#include "lite_process.h"
 
 #include "datatypes.h"
 #include "domain_event.h"
@@ -78,6 +79,7 @@ liteStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UN
                     virStateInhibitCallback callback G_GNUC_UNUSED, void *opaque G_GNUC_UNUSED)
 {
     liteDriverConfig *cfg;
+    bool autostart = true;
 
     if (root) {
         virReportError(VIR_ERR_INVALID_ARG, "%s",
@@ -111,9 +113,20 @@ liteStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UN
         !(lite_driver->xmlopt = liteDomainXMLConfInit(lite_driver)))
         goto error;
 
+    /* Running domains first (their status XML), then the persistent definitions, which
+     * attach to the running ones by UUID. */
+    lite_driver->nextDomainId = 1;
+    if (virDomainObjListLoadAllConfigs(lite_driver->domains, cfg->stateDir, NULL, true,
+                                       lite_driver->xmlopt, NULL, NULL) < 0)
+        goto error;
+    liteProcessReconnectAll(lite_driver);
     if (virDomainObjListLoadAllConfigs(lite_driver->domains, cfg->configDir, cfg->autostartDir,
                                        false, lite_driver->xmlopt, NULL, NULL) < 0)
         goto error;
+    if (virDriverShouldAutostart(cfg->stateDir, &autostart) < 0)
+        goto error;
+    if (autostart)
+        liteProcessAutostartAll(lite_driver);
     return VIR_DRV_STATE_INIT_COMPLETE;
 
  error:
@@ -521,6 +534,22 @@ static virHypervisorDriver liteHypervisorDriver = {
     .domainSetAutostart = liteDomainSetAutostart, /* 0.1.0 */
     .domainSetMetadata = liteDomainSetMetadata, /* 0.1.0 */
     .domainGetMetadata = liteDomainGetMetadata, /* 0.1.0 */
+    .domainCreate = liteDomainCreate, /* 0.1.0 */
+    .domainCreateWithFlags = liteDomainCreateWithFlags, /* 0.1.0 */
+    .domainCreateXML = liteDomainCreateXML, /* 0.1.0 */
+    .domainDestroy = liteDomainDestroy, /* 0.1.0 */
+    .domainDestroyFlags = liteDomainDestroyFlags, /* 0.1.0 */
+    .domainShutdown = liteDomainShutdown, /* 0.1.0 */
+    .domainShutdownFlags = liteDomainShutdownFlags, /* 0.1.0 */
+    .domainReboot = liteDomainReboot, /* 0.1.0 */
+    .domainReset = liteDomainReset, /* 0.1.0 */
+    .domainSuspend = liteDomainSuspend, /* 0.1.0 */
+    .domainResume = liteDomainResume, /* 0.1.0 */
+    .domainOpenConsole = liteDomainOpenConsole, /* 0.1.0 */
+    .domainHasManagedSaveImage = liteDomainHasManagedSaveImage, /* 0.1.0 */
+    .domainMemoryStats = liteDomainMemoryStats, /* 0.1.0 */
+    .domainInterfaceStats = liteDomainInterfaceStats, /* 0.1.0 */
+    .connectGetAllDomainStats = liteConnectGetAllDomainStats, /* 0.1.0 */
 };
 
 static virConnectDriver liteConnectDriver = {

@@ -29,6 +29,9 @@ struct _liteDriver {
     /* Self-locking. */
     virDomainObjList *domains;
     virObjectEventState *domainEventState;
+
+    /* Atomic. */
+    int nextDomainId;
 };
 
 /* The daemon's module loader calls this: virDriverLoadModule("lite", "liteRegister"). It
