@@ -31,6 +31,7 @@ int liteDomainSetAutostart(virDomainPtr dom, int autostart);
 int liteDomainSetMetadata(virDomainPtr dom, int type, const char *metadata, const char *key,
                           const char *uri, unsigned int flags);
 char *liteDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int flags);
+int liteDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags);
 
 /* lite_api_lifecycle.c: start, stop, pause, console */
 int liteDomainCreateWithFlags(virDomainPtr dom, unsigned int flags);

@@ -494,3 +494,21 @@ liteDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int 
     virDomainObjEndAPI(&vm);
     return ret;
 }
+
+int
+liteDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags)
+{
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_MESSAGE_DEPRECATION | VIR_DOMAIN_MESSAGE_TAINTING, -1);
+    if (!(vm = liteDomObjFromDomain(dom->conn->privateData, dom)))
+        return -1;
+    /* Lite domains are never tainted and use nothing deprecated: no messages. */
+    if (virDomainGetMessagesEnsureACL(dom->conn, vm->def) == 0) {
+        *msgs = NULL;
+        ret = 0;
+    }
+    virDomainObjEndAPI(&vm);
+    return ret;
+}

@@ -534,6 +534,7 @@ static virHypervisorDriver liteHypervisorDriver = {
     .domainSetAutostart = liteDomainSetAutostart, /* 0.1.0 */
     .domainSetMetadata = liteDomainSetMetadata, /* 0.1.0 */
     .domainGetMetadata = liteDomainGetMetadata, /* 0.1.0 */
+    .domainGetMessages = liteDomainGetMessages, /* 0.1.0 */
     .domainCreate = liteDomainCreate, /* 0.1.0 */
     .domainCreateWithFlags = liteDomainCreateWithFlags, /* 0.1.0 */
     .domainCreateXML = liteDomainCreateXML, /* 0.1.0 */
