@@ -69,12 +69,12 @@ class Daemon:
         return env
 
     def start(self, timeout=15):
-        self.proc = subprocess.Popen(
-            [os.path.join(self.build, "src/daemon/virtlited"), "-f", self.conf,
-             "-p", os.path.join(self.dir, "virtlited.pid")],
-            env=self.env(), stdin=subprocess.DEVNULL,
-            stdout=open(os.path.join(self.dir, "stdout"), "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+        with open(os.path.join(self.dir, "stdout"), "ab") as out:
+            self.proc = subprocess.Popen(
+                [os.path.join(self.build, "src/daemon/virtlited"), "-f", self.conf,
+                 "-p", os.path.join(self.dir, "virtlited.pid")],
+                env=self.env(), stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

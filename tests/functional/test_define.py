@@ -35,8 +35,8 @@ class DefineTest(DaemonTestCase):
         # What dumpxml shows defines again unchanged: the way users copy domains.
         again = self.write("again.xml", self.virsh("dumpxml", "ltest-vm1").stdout)
         self.virsh("define", again)
-        self.assertEqual(self.virsh("dumpxml", "ltest-vm1").stdout,
-                         open(again).read())
+        with open(again) as f:
+            self.assertEqual(self.virsh("dumpxml", "ltest-vm1").stdout, f.read())
         self.assertTrue(os.path.exists(os.path.join(self.daemon.config_dir, "ltest-vm1.xml")))
 
     def test_list_filters(self):
