@@ -333,9 +333,13 @@ liteDomainOpenConsole(virDomainPtr dom, const char *devname, virStreamPtr st,
     if (virDomainObjCheckActive(vm) < 0)
         goto cleanup;
 
+    /* A VM's <console> is libvirt's stand-in for ttyS0: the pty itself is on serials[0]. */
     for (size_t i = 0; i < vm->def->nconsoles && !chr; i++) {
-        if (!devname || STREQ_NULLABLE(devname, vm->def->consoles[i]->info.alias))
-            chr = vm->def->consoles[i];
+        virDomainChrDef *c = vm->def->consoles[i];
+
+        if ((!devname || STREQ_NULLABLE(devname, c->info.alias)) &&
+            c->source->type == VIR_DOMAIN_CHR_TYPE_PTY)
+            chr = c;
     }
     for (size_t i = 0; i < vm->def->nserials && !chr; i++) {
         if (!devname || STREQ_NULLABLE(devname, vm->def->serials[i]->info.alias))
