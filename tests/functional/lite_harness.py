@@ -69,12 +69,12 @@ class Daemon:
         return env
 
     def start(self, timeout=15):
-        with open(os.path.join(self.dir, "stdout"), "ab") as out:
-            self.proc = subprocess.Popen(
-                [os.path.join(self.build, "src/daemon/virtlited"), "-f", self.conf,
-                 "-p", os.path.join(self.dir, "virtlited.pid")],
-                env=self.env(), stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [os.path.join(self.build, "src/daemon/virtlited"), "-f", self.conf,
+             "-p", os.path.join(self.dir, "virtlited.pid")],
+            env=self.env(), stdin=subprocess.DEVNULL,
+            stdout=open(os.path.join(self.dir, "stdout"), "ab"), stderr=subprocess.STDOUT,
+            start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -111,8 +111,24 @@ class Daemon:
         self.stop()
         return self.start()
 
+    def launcher_pids(self):
+        """Launchers started by this instance (their launch config lives in our root)."""
+        res = subprocess.run(["pgrep", "-f", "--", "--config %s/" % self.root],
+                             capture_output=True, text=True)
+        return sorted(int(p) for p in res.stdout.split())
+
     def cleanup(self):
+        # Launchers outlive the daemon by design: take the domains down first, and kill
+        # whatever a failed test left behind, so no VM or container survives the test.
+        if self.proc and self.proc.poll() is None:
+            for name in self.virsh("list", "--name", check=False).stdout.split():
+                self.virsh("destroy", name, check=False)
         self.stop()
+        for pid in self.launcher_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def virsh(self, *args, ro=False, check=True, timeout=60):
@@ -169,6 +185,9 @@ class DaemonTestCase(unittest.TestCase):
 
 def main():
     skip_unless_root_and_libvirt()
+    # Before any connection is opened: events and non-blocking console streams are only
+    # delivered while a libvirt event loop runs.
+    start_event_loop()
     unittest.main(verbosity=2)
 
 
@@ -202,3 +221,119 @@ CT_XML = """<domain type='lxc'>
   </devices>
 </domain>
 """
+
+
+class Console:
+    """A domain's console through virDomainOpenConsole, as virt-manager opens it: a libvirt
+    stream, read without blocking so every wait has a deadline."""
+
+    def __init__(self, conn, dom, force=False):
+        import libvirt
+        self.libvirt = libvirt
+        self.stream = conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
+        dom.openConsole(None, self.stream,
+                        libvirt.VIR_DOMAIN_CONSOLE_FORCE if force else 0)
+        self.buf = b""
+
+    def send(self, text):
+        data = text.encode()
+        while data:
+            n = self.stream.send(data)
+            if n == -2:
+                time.sleep(0.01)
+                continue
+            data = data[n:]
+
+    def _pump(self):
+        try:
+            got = self.stream.recv(4096)
+        except self.libvirt.libvirtError:
+            return False
+        if got == -2 or got is None:
+            return False
+        if isinstance(got, bytes) and got:
+            self.buf += got
+            return True
+        return False
+
+    def expect(self, pattern, timeout=10):
+        """Waits for the regex @pattern in what arrived since the last match; returns the
+        match and consumes the text up to its end."""
+        import re
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            if time.monotonic() > deadline:
+                raise AssertionError("console: no %r within %ss; got %r"
+                                     % (pattern, timeout, self.buf[-500:]))
+            if not self._pump():
+                time.sleep(0.02)
+
+    def close(self):
+        try:
+            self.stream.finish()
+        except Exception:
+            try:
+                self.stream.abort()
+            except Exception:
+                pass
+
+
+_event_loop_started = False
+
+
+def start_event_loop():
+    """libvirt's default event loop in a thread; must run before the connections whose
+    events a test wants are opened."""
+    global _event_loop_started
+    import libvirt
+    import threading
+    if _event_loop_started:
+        return
+    libvirt.virEventRegisterDefaultImpl()
+
+    def run():
+        while True:
+            libvirt.virEventRunDefaultImpl()
+    threading.Thread(target=run, daemon=True).start()
+    _event_loop_started = True
+
+
+class EventLog:
+    """Every lifecycle and reboot event of a connection, with arrival times."""
+
+    def __init__(self, conn):
+        import libvirt
+        import threading
+        start_event_loop()
+        self.events = []
+        self.lock = threading.Lock()
+        self.conn = conn
+        conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                    self._lifecycle, None)
+        conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_REBOOT,
+                                    self._reboot, None)
+
+    def _lifecycle(self, conn, dom, event, detail, opaque):
+        with self.lock:
+            self.events.append((time.monotonic(), dom.name(), event, detail))
+
+    def _reboot(self, conn, dom, opaque):
+        with self.lock:
+            self.events.append((time.monotonic(), dom.name(), "reboot", None))
+
+    def wait(self, name, event, detail=None, timeout=10, since=0.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for e in self.events:
+                    if e[0] >= since and e[1] == name and e[2] == event and \
+                       (detail is None or e[3] == detail):
+                        return e
+            time.sleep(0.01)
+        raise AssertionError("no event %r/%r for %s within %ss; seen %r"
+                             % (event, detail, name, timeout, self.events))
