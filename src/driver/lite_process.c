@@ -21,6 +21,8 @@
 #include "virfile.h"
 #include "virutil.h"
 #include "virlog.h"
+#include "virnetdev.h"
+#include "virnetdevveth.h"
 #include "virtime.h"
 
 #include "file.h"
@@ -132,8 +134,13 @@ liteProcessHandleEvent(liteDriver *driver, virDomainObj *vm, const lite_msg *msg
     const char *reason = lite_msg_get(msg, "reason");
     virObjectEvent *event = NULL;
 
+    uint64_t initPid;
+
     VIR_DEBUG("domain %s: launcher event state=%s reason=%s", vm->def->name, NULLSTR(state),
               NULLSTR(reason));
+    /* A container's reboot runs a new init: the status XML must name the new one. */
+    if (lite_msg_get_u64(msg, "init-pid", &initPid) == 0 && initPid > 0 && initPid <= INT_MAX)
+        priv->initPid = (pid_t)initPid;
     if (g_strcmp0(state, "running") == 0) {
         if (g_strcmp0(reason, "rebooted") == 0) {
             virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
@@ -422,6 +429,30 @@ liteProcessStart(liteDriver *driver, virDomainObj *vm, virDomainRunningReason re
 
 /* ---- stopping ---- */
 
+/* lite-ns keeps CONTROL.state (docs/containers.md): after a kill -9 it names the host ends
+ * of the container's veth pairs, which the kernel removes with the network namespace but
+ * asynchronously; delete the ones still there so a restart can reuse their names. */
+static void
+liteProcessCleanLauncherState(virDomainObj *vm, const char *controlPath)
+{
+    g_autofree char *statePath = g_strdup_printf("%s.state", controlPath);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_auto(GStrv) ifnames = NULL;
+
+    if (!g_key_file_load_from_file(kf, statePath, G_KEY_FILE_NONE, NULL))
+        return;
+    ifnames = g_key_file_get_string_list(kf, "lite-ns", "host-ifnames", NULL, NULL);
+    for (size_t i = 0; ifnames && ifnames[i]; i++) {
+        if (*ifnames[i] && virNetDevExists(ifnames[i]) == 1 &&
+            virNetDevVethDelete(ifnames[i]) < 0) {
+            VIR_WARN("domain %s: cannot delete interface %s: %s", vm->def->name, ifnames[i],
+                     virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
+    unlink(statePath);
+}
+
 void
 liteProcessStop(liteDriver *driver, virDomainObj *vm, virDomainShutoffReason reason)
 {
@@ -434,8 +465,10 @@ liteProcessStop(liteDriver *driver, virDomainObj *vm, virDomainShutoffReason rea
      * container's cgroup; end it there. */
     if (priv->cgroup && liteCgroupKillAndRemove(priv->cgroup) < 0)
         VIR_WARN("domain %s: processes of cgroup %s survived", vm->def->name, priv->cgroup);
-    if (priv->controlPath)
+    if (priv->controlPath) {
+        liteProcessCleanLauncherState(vm, priv->controlPath);
         unlink(priv->controlPath);
+    }
     unlink(launchPath);
     if (virDomainDeleteConfig(driver->config->stateDir, NULL, vm) < 0)
         virResetLastError();
