@@ -290,6 +290,12 @@ ns_mount_enter(const char *root, bool root_readonly, const GPtrArray *plan, char
         *why = g_strdup_printf("cannot open the root %s: %s", root, g_strerror(-ret));
         return ret;
     }
+    /* Read-only from the start: not even our mount points may be written into such a root
+     * (a missing one is an error); the mounts on top keep their own flags. */
+    if (root_readonly && (ret = do_readonly(rootfd, "/", false)) < 0) {
+        *why = g_strdup_printf("cannot make the root %s read-only: %s", root, g_strerror(-ret));
+        return ret;
+    }
     for (guint i = 0; i < plan->len; i++) {
         const ns_mnt_step *m = g_ptr_array_index(plan, i);
 
@@ -299,10 +305,6 @@ ns_mount_enter(const char *root, bool root_readonly, const GPtrArray *plan, char
                                    g_strerror(-ret));
             return ret;
         }
-    }
-    if (root_readonly && (ret = do_readonly(rootfd, "/", false)) < 0) {
-        *why = g_strdup_printf("cannot make the root %s read-only: %s", root, g_strerror(-ret));
-        return ret;
     }
     /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the
      * container with nothing of the host's mount tree. */

@@ -191,7 +191,8 @@ class Container:
             lines.append("args=%s" % ";".join(a.replace(";", "\\;") for a in o["args"]))
         if o.get("env"):
             lines.append("env=%s" % ";".join(o["env"]))
-        mounts = [(self.rootfs, "/", o.get("root_readonly", False))] + o.get("mounts", [])
+        # Read-only by default: the cached test rootfs is shared by every test.
+        mounts = [(self.rootfs, "/", o.get("root_readonly", True))] + o.get("mounts", [])
         for i, (src, dst, ro) in enumerate(mounts):
             lines += ["", "[mount %d]" % i, "source=%s" % src, "target=%s" % dst,
                       "readonly=%s" % ("true" if ro else "false")]
