@@ -19,21 +19,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ns-devfilter.h"
 #include "ns-fs.h"
-
-/* A domain's devices: the minimal /dev (ns-mount.c) and ptys. Everything else is denied. */
-static const char *const v1_devices_allowed[] = {
-    "c 1:3 rwm",    /* null */
-    "c 1:5 rwm",    /* zero */
-    "c 1:7 rwm",    /* full */
-    "c 1:8 rwm",    /* random */
-    "c 1:9 rwm",    /* urandom */
-    "c 5:0 rwm",    /* tty */
-    "c 5:1 rwm",    /* console */
-    "c 5:2 rwm",    /* ptmx */
-    "c 136:* rwm",  /* pty slaves, the console's among them */
-    NULL,
-};
 
 static void
 hier_free(gpointer p)
@@ -427,23 +414,31 @@ apply_cpuset(const ns_cgroups *cg, const lite_ct *ct, char **why)
     return ret;
 }
 
-/* v1 only: on a pure v2 host device access needs a BPF program (docs/containers.md). */
+/* v1: the devices controller's list. cgroup2 (pure v2, or hybrid's unified hierarchy): a BPF
+ * program on the container's directory; in hybrid mode both apply. */
 static int
 apply_devices(const ns_cgroups *cg, char **why)
 {
     const ns_cg_hier *h = find_hier(cg, "devices");
+    const ns_cg_hier *v2 = find_v2(cg);
     int ret;
 
+    if (v2 && (ret = ns_devfilter_attach(v2->dir, ns_dev_allowed, why)) < 0)
+        return ret;
     if (!h || h->v2)
         return 0;
     if ((ret = ns_file_write(h->dir, "devices.deny", "a")) < 0) {
         *why = g_strdup_printf("cannot deny devices in %s: %s", h->dir, g_strerror(-ret));
         return ret;
     }
-    for (size_t i = 0; v1_devices_allowed[i]; i++) {
-        if ((ret = ns_file_write(h->dir, "devices.allow", v1_devices_allowed[i])) < 0) {
-            *why = g_strdup_printf("cannot allow device %s in %s: %s", v1_devices_allowed[i],
-                                   h->dir, g_strerror(-ret));
+    for (const ns_dev_rule *r = ns_dev_allowed; r->type; r++) {
+        g_autofree char *rule = r->minor < 0
+            ? g_strdup_printf("%c %d:* rwm", r->type, r->major)
+            : g_strdup_printf("%c %d:%d rwm", r->type, r->major, r->minor);
+
+        if ((ret = ns_file_write(h->dir, "devices.allow", rule)) < 0) {
+            *why = g_strdup_printf("cannot allow device %s in %s: %s", rule, h->dir,
+                                   g_strerror(-ret));
             return ret;
         }
     }
