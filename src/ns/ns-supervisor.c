@@ -307,8 +307,13 @@ handle_request(ns_sup *s, ns_conn *c, const lite_msg *req)
     } else if (strcmp(verb, "query") == 0) {
         reply = do_query(s);
     } else if (strcmp(verb, "watch") == 0) {
+        /* The state as of now: the events that follow are changes from it (running/booted
+         * happened before anyone could watch; it is the status line). */
         c->watch = true;
         reply = lite_msg_new("ok");
+        lite_msg_set(reply, "state", state_names[s->state]);
+        lite_msg_set(reply, "reason", s->reason);
+        lite_msg_setf(reply, "init-pid", "%d", (int)s->ct.init_pid);
     } else if (strcmp(verb, "pause") == 0 || strcmp(verb, "resume") == 0) {
         reply = do_pause(s, strcmp(verb, "pause") == 0);
     } else if (strcmp(verb, "shutdown") == 0 || strcmp(verb, "reboot") == 0) {

@@ -87,7 +87,8 @@ class Watch:
         self.sock.sendall(b"watch\n")
         self.buf = b""
         reply = self.next(5)
-        assert reply["verb"] == "ok", reply
+        assert reply["verb"] == "ok" and reply["state"], reply
+        self.initial = reply
 
     def next(self, timeout):
         """The next message, or None at EOF; raises TimeoutError."""
@@ -283,6 +284,19 @@ class Container:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def boot_busybox(name, **opts):
+    """A busybox container started and past its init's marker (its log printed on failure)."""
+    ct = Container(name, busybox_rootfs(), **opts)
+    try:
+        ct.start()
+        ct.console.read_until(r"LITE-CT-READY host=%s pid=1\r?\n" % re.escape(name))
+    except BaseException:
+        print(ct.read_log())
+        ct.cleanup()
+        raise
+    return ct
 
 
 # ---- host state, for "leaves nothing behind" ----

@@ -7,26 +7,13 @@ import shutil
 import tempfile
 
 import nstest
-from nstest import Container
 
 CAP = {"net_admin": 12, "sys_module": 16, "sys_rawio": 17, "sys_admin": 21, "sys_boot": 22,
        "sys_time": 25, "mknod": 27, "audit_control": 30, "mac_override": 32, "mac_admin": 33}
 
 
-def start(name, **opts):
-    ct = Container(name, nstest.busybox_rootfs(), **opts)
-    try:
-        ct.start()
-        ct.console.read_until(r"LITE-CT-READY[^\n]*\n")
-    except BaseException:
-        print(ct.read_log())
-        ct.cleanup()
-        raise
-    return ct
-
-
 def test_no_host_process_or_mount_is_visible():
-    ct = start("ltest-cnt1")
+    ct = nstest.boot_busybox("ltest-cnt1")
     try:
         rc, out = ct.console.run("ls /proc | grep -E '^[0-9]+$'")
         pids = out.split()
@@ -46,7 +33,7 @@ def test_no_host_process_or_mount_is_visible():
 
 
 def test_capability_bounding_set():
-    ct = start("ltest-cnt2")
+    ct = nstest.boot_busybox("ltest-cnt2")
     try:
         rc, out = ct.console.run("grep CapBnd /proc/1/status")
         bnd = int(out.split()[-1], 16)
@@ -63,7 +50,7 @@ def test_capability_bounding_set():
 
 
 def test_proc_sys_and_sys_are_read_only_devices_denied():
-    ct = start("ltest-cnt3")
+    ct = nstest.boot_busybox("ltest-cnt3")
     try:
         rc, out = ct.console.run("echo 1 > /proc/sys/kernel/panic_on_oops")
         assert rc != 0 and "Read-only" in out, out
@@ -100,7 +87,7 @@ def test_cgroup2_device_filter_denies_without_the_v1_controller():
     if not os.path.exists("/sys/fs/cgroup/unified") and \
             not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
         raise nstest.Skip("no cgroup2 hierarchy")
-    ct = start("ltest-cnt5")
+    ct = nstest.boot_busybox("ltest-cnt5")
     try:
         v1 = "/sys/fs/cgroup/devices/machine/ltest-cnt5.lite/devices.allow"
         if os.path.exists(v1):
@@ -120,7 +107,7 @@ def test_cgroup2_device_filter_denies_without_the_v1_controller():
 def test_read_only_root_and_binds():
     ro = tempfile.mkdtemp(prefix="ltest-ns-ro-")
     rw = tempfile.mkdtemp(prefix="ltest-ns-rw-")
-    ct = start("ltest-cnt4", root_readonly=True,
+    ct = nstest.boot_busybox("ltest-cnt4", root_readonly=True,
                mounts=[(ro, "/shared", True), (rw, "/var/log", False)])
     try:
         rc, out = ct.console.run("touch /etc/x 2>&1")

@@ -6,23 +6,10 @@ import signal
 import time
 
 import nstest
-from nstest import Container
-
-
-def start(name, **opts):
-    ct = Container(name, nstest.busybox_rootfs(), **opts)
-    try:
-        ct.start()
-        ct.console.read_until(r"LITE-CT-READY host=%s pid=1\r?\n" % name)
-    except BaseException:
-        print(ct.read_log())
-        ct.cleanup()
-        raise
-    return ct
 
 
 def test_status_line_console_and_hello():
-    ct = start("ltest-life1")
+    ct = nstest.boot_busybox("ltest-life1")
     try:
         st = ct.status
         assert int(st["pid"]) == ct.proc.pid, st
@@ -59,9 +46,10 @@ def test_status_line_console_and_hello():
 
 
 def test_shutdown_request_powers_off_and_cleans_up():
-    ct = start("ltest-life2")
+    ct = nstest.boot_busybox("ltest-life2")
     try:
         w = ct.watch()
+        assert (w.initial["state"], w.initial["reason"]) == ("running", "booted"), w.initial
         r = ct.call("shutdown")
         assert r["verb"] == "ok", r
         w.expect("shutdown", "requested")
@@ -75,7 +63,7 @@ def test_shutdown_request_powers_off_and_cleans_up():
 
 
 def test_init_exit_is_noticed_within_100ms():
-    ct = start("ltest-life3")
+    ct = nstest.boot_busybox("ltest-life3")
     try:
         w = ct.watch()
         ct.console.send("exit 0")
@@ -91,14 +79,14 @@ def test_init_exit_is_noticed_within_100ms():
 
 
 def test_poweroff_and_crash_from_inside():
-    ct = start("ltest-life4")
+    ct = nstest.boot_busybox("ltest-life4")
     try:
         w = ct.watch()
         ct.console.send("poweroff")
         w.expect("shutoff", "shutdown")
     finally:
         ct.cleanup()
-    ct = start("ltest-life5")
+    ct = nstest.boot_busybox("ltest-life5")
     try:
         w = ct.watch()
         ct.console.send("exit 3")
@@ -109,7 +97,7 @@ def test_poweroff_and_crash_from_inside():
 
 
 def test_reboot_restarts_pid1_in_the_same_supervisor():
-    ct = start("ltest-life6")
+    ct = nstest.boot_busybox("ltest-life6")
     try:
         w = ct.watch()
         old_init = ct.status["init-pid"]
@@ -131,14 +119,14 @@ def test_reboot_restarts_pid1_in_the_same_supervisor():
 
 
 def test_on_reboot_destroy_and_on_crash_preserve():
-    ct = start("ltest-life7", on_reboot="destroy")
+    ct = nstest.boot_busybox("ltest-life7", on_reboot="destroy")
     try:
         w = ct.watch()
         ct.console.send("reboot")
         w.expect("shutoff", "shutdown")
     finally:
         ct.cleanup()
-    ct = start("ltest-life8", on_crash="preserve")
+    ct = nstest.boot_busybox("ltest-life8", on_crash="preserve")
     try:
         w = ct.watch()
         ct.console.send("exit 9")
@@ -155,7 +143,7 @@ def test_on_reboot_destroy_and_on_crash_preserve():
 
 def test_destroy_kills_everything_and_leaves_nothing():
     before = nstest.host_snapshot()
-    ct = start("ltest-life9")
+    ct = nstest.boot_busybox("ltest-life9")
     try:
         ct.console.send("bg sleep 1000")
         ct.console.read_until(r"bg pid=\d+")
@@ -173,7 +161,7 @@ def test_destroy_kills_everything_and_leaves_nothing():
 
 
 def test_sigterm_to_supervisor_destroys():
-    ct = start("ltest-life10")
+    ct = nstest.boot_busybox("ltest-life10")
     try:
         w = ct.watch()
         ct.proc.send_signal(signal.SIGTERM)
@@ -185,7 +173,7 @@ def test_sigterm_to_supervisor_destroys():
 
 
 def test_kill9_of_supervisor_takes_the_container_down():
-    ct = start("ltest-life11")
+    ct = nstest.boot_busybox("ltest-life11")
     try:
         init = int(ct.status["init-pid"])
         with open(ct.ctl + ".state") as f:

@@ -30,15 +30,7 @@ def with_bridge(fn):
 
 
 def start(name, net):
-    ct = Container(name, nstest.busybox_rootfs(), nets=[net])
-    try:
-        ct.start()
-        ct.console.read_until(r"LITE-CT-READY[^\n]*\n")
-    except BaseException:
-        print(ct.read_log())
-        ct.cleanup()
-        raise
-    return ct
+    return nstest.boot_busybox(name, nets=[net])
 
 
 @with_bridge
