@@ -72,6 +72,12 @@ def test_systemd_boots_to_login_and_powers_off_cleanly():
         if unified:
             base = unified[0].split()[4] + "/machine/ltest-deb1.lite"
             assert os.path.isdir(base + "/init.scope"), os.listdir(base)
+        # Logging out makes agetty start again and vhangup() the console: the relay must
+        # survive the EIO and show the next prompt.
+        ct.console.send("logout")
+        login(ct.console, 30)
+        rc, out = shell(ct.console, "tty")
+        assert out.strip() == "/dev/console", out
         w = ct.watch()
         t1 = time.monotonic()
         assert ct.call("shutdown")["verb"] == "ok"
