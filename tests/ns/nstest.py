@@ -299,6 +299,31 @@ def boot_busybox(name, **opts):
     return ct
 
 
+# ---- the Debian image's console (tests/images/rootfs-debian.sh) ----
+
+DEBIAN_PASSWORD = "virt-lite"    # test image only
+
+
+def login(con, timeout=60):
+    con.read_until(r"login: $", timeout)
+    con.send("root")
+    con.read_until(r"Password: $", 15)
+    con.send(DEBIAN_PASSWORD)
+    con.read_until(r"# $", 15)
+
+
+def shell(con, cmd, timeout=60):
+    """Runs @cmd in the logged-in shell; (rc, output). The typed line is echoed, so the end
+    marker is built at run time to be told apart from the echo."""
+    con.send('%s; echo "@@""RC=$?@@"' % cmd)
+    out, m = con.read_until(r"@@RC=(\d+)@@", timeout)
+    con.read_until(r"# $", 10)
+    # Drop terminal control sequences (bash's bracketed-paste switches).
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out[:m.start()])
+    lines = text.replace("\r", "").split("\n")
+    return int(m.group(1)), "\n".join(lines[1:])
+
+
 # ---- host state, for "leaves nothing behind" ----
 
 def cgroup_dirs():

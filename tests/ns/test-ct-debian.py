@@ -3,16 +3,12 @@
 multi-user.target and a login prompt on the console, log in through the pty, no failed units,
 clean poweroff, reboot inside the same supervisor, destroy."""
 import os
-import re
 import shutil
 import tempfile
 import time
 
 import nstest
 from nstest import Container
-
-PASSWORD = "virt-lite"    # set by tests/images/rootfs-debian.sh, test image only
-
 
 class Debian:
     """A private copy of the cached tree (systemd writes to its root) and a container on it."""
@@ -30,39 +26,19 @@ class Debian:
         shutil.rmtree(self.top, ignore_errors=True)
 
 
-def login(con, timeout=60):
-    con.read_until(r"login: $", timeout)
-    con.send("root")
-    con.read_until(r"Password: $", 15)
-    con.send(PASSWORD)
-    con.read_until(r"# $", 15)
-
-
-def shell(con, cmd, timeout=60):
-    """Runs @cmd in the logged-in shell; (rc, output). The typed line is echoed, so the end
-    marker is built at run time to be told apart from the echo."""
-    con.send('%s; echo "@@""RC=$?@@"' % cmd)
-    out, m = con.read_until(r"@@RC=(\d+)@@", timeout)
-    con.read_until(r"# $", 10)
-    # Drop terminal control sequences (bash's bracketed-paste switches).
-    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out[:m.start()])
-    lines = text.replace("\r", "").split("\n")
-    return int(m.group(1)), "\n".join(lines[1:])
-
-
 def test_systemd_boots_to_login_and_powers_off_cleanly():
     d = Debian("ltest-deb1")
     ct = d.ct
     try:
         t0 = time.monotonic()
         ct.start()
-        login(ct.console)
+        nstest.login(ct.console)
         print("  login prompt + login: %.2f s after start" % (time.monotonic() - t0))
-        rc, out = shell(ct.console, "systemctl is-system-running --wait")
+        rc, out = nstest.shell(ct.console, "systemctl is-system-running --wait")
         assert out.strip().endswith("running"), out
-        rc, out = shell(ct.console, "systemctl --failed --no-legend --plain")
+        rc, out = nstest.shell(ct.console, "systemctl --failed --no-legend --plain")
         assert out.strip() == "", "failed units: %s" % out
-        rc, out = shell(ct.console, "hostname; cat /proc/1/comm; systemd-detect-virt; "
+        rc, out = nstest.shell(ct.console, "hostname; cat /proc/1/comm; systemd-detect-virt; "
                                     "cat /proc/self/cgroup; stat -fc %T /sys/fs/cgroup")
         words = out.split()
         assert words[:3] == ["ltest-deb1", "systemd", "container-other"], out
@@ -75,8 +51,8 @@ def test_systemd_boots_to_login_and_powers_off_cleanly():
         # Logging out makes agetty start again and vhangup() the console: the relay must
         # survive the EIO and show the next prompt.
         ct.console.send("logout")
-        login(ct.console, 30)
-        rc, out = shell(ct.console, "tty")
+        nstest.login(ct.console, 30)
+        rc, out = nstest.shell(ct.console, "tty")
         assert out.strip() == "/dev/console", out
         w = ct.watch()
         t1 = time.monotonic()
@@ -95,7 +71,7 @@ def test_systemd_reboot_poweroff_inside_and_destroy():
     ct = d.ct
     try:
         ct.start()
-        login(ct.console)
+        nstest.login(ct.console)
         w = ct.watch()
         old = ct.status["init-pid"]
         t0 = time.monotonic()
@@ -105,7 +81,7 @@ def test_systemd_reboot_poweroff_inside_and_destroy():
         assert ev["init-pid"] != old
         assert ct.call("hello")["pid"] == ct.status["pid"]
         # Same console path, a new login prompt on it.
-        login(ct.console)
+        nstest.login(ct.console)
         print("  login after reboot: %.2f s" % (time.monotonic() - t0))
         # poweroff typed in the container: systemd ends PID 1 with SIGINT.
         ct.console.send("poweroff")

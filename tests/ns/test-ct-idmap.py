@@ -98,5 +98,31 @@ def test_container_root_is_an_unprivileged_host_uid():
             shutil.rmtree(secret, ignore_errors=True)
 
 
+def test_systemd_boots_in_a_user_namespace():
+    """Debian's systemd as PID 1 with root mapped to an unprivileged range: the cgroup2
+    directory handed to the container's root is where it builds its tree."""
+    with subid_range():
+        top, root = shifted_copy(nstest.build_rootfs("debian"))
+        m = "0 %d %d" % (BASE, COUNT)
+        ct = Container("ltest-idm2", root, idmap=([m], [m]), root_readonly=False,
+                       memory_kib=1048576)
+        try:
+            ct.start()
+            nstest.login(ct.console)
+            rc, out = nstest.shell(ct.console, "systemctl is-system-running --wait")
+            assert out.strip().endswith("running"), out
+            rc, out = nstest.shell(ct.console, "systemctl --failed --no-legend --plain")
+            assert out.strip() == "", "failed units: %s" % out
+            rc, out = nstest.shell(ct.console, "cat /proc/self/uid_map")
+            assert out.split() == ["0", str(BASE), str(COUNT)], out
+            w = ct.watch()
+            assert ct.call("shutdown")["verb"] == "ok"
+            w.expect("shutdown", "requested")
+            w.expect("shutoff", "shutdown", timeout=30)
+        finally:
+            ct.cleanup()
+            shutil.rmtree(top, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    nstest.main(globals(), timeout=120)
+    nstest.main(globals(), timeout=300)
