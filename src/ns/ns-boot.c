@@ -138,7 +138,7 @@ ns_preflight(ns_ct *ct, char **why, const char **code)
         return ret;
     *code = LITE_ECODE_FAILED;
     if ((ret = ns_cg_detect_host(&ct->cg)) < 0) {
-        *why = g_strdup("this host has no usable cgroup hierarchy");
+        *why = g_strdup_printf("this host has no usable cgroup hierarchy: %s", g_strerror(-ret));
         return ret;
     }
     ns_cg_place(ct->cg, cgpath);
@@ -266,7 +266,6 @@ ns_boot(ns_ct *ct, char **why)
     return 0;
 
  fail:
-    lite_err("%s", *why);
     if (ct->init_pid > 0) {
         siginfo_t info;
 

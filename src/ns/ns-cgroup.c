@@ -152,13 +152,9 @@ ns_cg_detect_host(ns_cgroups **out)
     int ret;
 
     if ((ret = ns_file_read("/proc/self/cgroup", &self)) < 0 ||
-        (ret = ns_file_read("/proc/self/mountinfo", &mountinfo)) < 0) {
-        lite_err("cannot read this process's cgroups: %s", g_strerror(-ret));
+        (ret = ns_file_read("/proc/self/mountinfo", &mountinfo)) < 0)
         return ret;
-    }
-    if ((ret = ns_cg_detect(self, mountinfo, out)) < 0)
-        lite_err("no mounted cgroup hierarchy found for this process");
-    return ret;
+    return ns_cg_detect(self, mountinfo, out);
 }
 
 int
@@ -270,34 +266,81 @@ v2_enable_controllers(const ns_cg_hier *h, const char *dir)
     }
 }
 
-/* mkdir -p from the hierarchy's mount down to the container's directory. Only the last
- * component must be new: an existing /machine is shared with other containers. */
 static int
-make_dir(const ns_cg_hier *h)
+rmdir_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    if (type == FTW_DP && rmdir(path) < 0 && errno != ENOENT)
+        return -errno;
+    return 0;
+}
+
+/* nftw callback: 1 (stop) at the first directory whose cgroup.procs lists a task. */
+static int
+has_tasks_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    g_autofree char *file = NULL;
+    g_autofree char *procs = NULL;
+
+    if (type != FTW_D)
+        return 0;
+    file = g_build_filename(path, "cgroup.procs", NULL);
+    return ns_file_read(file, &procs) == 0 && *g_strstrip(procs) ? 1 : 0;
+}
+
+/* The container's own directory. One that exists already was left by a supervisor killed
+ * before anyone cleaned up: it is taken over when empty, refused while tasks are in it (the
+ * domain is running under another supervisor). */
+static int
+make_leaf(const char *dir)
+{
+    g_autofree char *parent = g_path_get_dirname(dir);
+
+    for (int tries = 0; tries < 5; tries++) {
+        if (mkdir(dir, 0755) == 0)
+            return 0;
+        if (errno == ENOENT) {
+            /* The shared parent went with another container's teardown: make it again. */
+            if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+                return -errno;
+            continue;
+        }
+        if (errno != EEXIST)
+            return -errno;
+        if (nftw(dir, has_tasks_cb, 16, FTW_PHYS | FTW_MOUNT) == 1)
+            return -EBUSY;
+        lite_warn("taking over the stale cgroup %s", dir);
+        if (nftw(dir, rmdir_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+            return -EBUSY;
+    }
+    return -EAGAIN;
+}
+
+/* mkdir -p from the hierarchy's mount down to the container's directory; the parents (an
+ * existing /machine) are shared with other containers. */
+static int
+make_dir(ns_cg_hier *h)
 {
     g_autofree char *rel = g_strdup(h->dir + strlen(h->mount));
     g_autoptr(GString) cur = g_string_new(h->mount);
     g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
     size_t n = g_strv_length(parts);
+    int ret;
 
     for (size_t i = 0; i < n; i++) {
+        bool leaf = i + 1 == n;
+
         if (!*parts[i])
             continue;
         if (h->v2)
             v2_enable_controllers(h, cur->str);
         g_string_append_printf(cur, "/%s", parts[i]);
-        /* A parent removed by another container's teardown between our steps: retry. */
-        for (int tries = 0; tries < 5; tries++) {
-            if (mkdir(cur->str, 0755) == 0 || (errno == EEXIST && i + 1 < n))
-                break;
-            if (errno != ENOENT || tries == 4)
-                return -errno;
-        }
-        if (!h->v2 && strstr(h->controllers, "cpuset")) {
-            int ret = cpuset_inherit(cur->str);
-            if (ret < 0)
-                return ret;
-        }
+        if (leaf && (ret = make_leaf(cur->str)) < 0)
+            return ret;
+        if (!leaf && mkdir(cur->str, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        h->created |= leaf;
+        if (!h->v2 && strstr(h->controllers, "cpuset") && (ret = cpuset_inherit(cur->str)) < 0)
+            return ret;
     }
     return 0;
 }
@@ -469,9 +512,12 @@ ns_cg_create(ns_cgroups *cg, const lite_launch *l, char **why)
     int ret = 0;
 
     for (guint i = 0; i < cg->hiers->len && ret == 0; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
 
-        if ((ret = make_dir(h)) < 0)
+        if ((ret = make_dir(h)) == -EBUSY)
+            *why = g_strdup_printf("cgroup %s is in use: is %s running already?", h->dir,
+                                   l->name);
+        else if (ret < 0)
             *why = g_strdup_printf("cannot create cgroup %s: %s", h->dir, g_strerror(-ret));
     }
     if (ret == 0) {
@@ -481,10 +527,8 @@ ns_cg_create(ns_cgroups *cg, const lite_launch *l, char **why)
             (ret = apply_cpuset(cg, &l->ct, why)) == 0)
             ret = apply_devices(cg, why);
     }
-    if (ret < 0) {
-        lite_err("%s", *why);
+    if (ret < 0)
         ns_cg_remove(cg);
-    }
     return ret;
 }
 
@@ -612,26 +656,20 @@ ns_cg_kill(const ns_cgroups *cg)
     return 0;
 }
 
-static int
-rmdir_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    if (type == FTW_DP && rmdir(path) < 0 && errno != ENOENT)
-        return -errno;
-    return 0;
-}
-
 int
-ns_cg_remove(const ns_cgroups *cg)
+ns_cg_remove(ns_cgroups *cg)
 {
     int ret = 0;
 
     for (guint i = 0; i < cg->hiers->len; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
         g_autofree char *parent = NULL;
         int r = 0;
 
-        if (!h->dir)
+        /* Never another instance's: only what this supervisor made (or took over). */
+        if (!h->dir || !h->created)
             continue;
+        h->created = false;
         /* Tasks that just exited can keep a cgroup busy for a moment. */
         for (int tries = 0; tries < 200; tries++) {
             r = nftw(h->dir, rmdir_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);

@@ -23,6 +23,7 @@ typedef struct {
                            * v2: space-separated cgroup.controllers, filled in by ns_cg_create */
     char *mount;          /* where the hierarchy is mounted on the host */
     char *dir;            /* the container's cgroup: mount + path */
+    bool created;         /* dir is ours to remove */
 } ns_cg_hier;
 
 typedef struct {
@@ -38,7 +39,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ns_cgroups, ns_cgroups_free)
  * /proc/self/mountinfo. Hierarchies that are not mounted are left out. 0 or -ENOENT (no
  * usable hierarchy). */
 int ns_cg_detect(const char *self_cgroup, const char *mountinfo, ns_cgroups **out);
-/* The same from this process's own files. */
+/* The same from this process's own files; -errno when they cannot be read. */
 int ns_cg_detect_host(ns_cgroups **out);
 
 /* Pure: "/<parent>/<name>.lite" for a domain name, or -EINVAL for a name that cannot be a
@@ -48,7 +49,8 @@ int ns_cg_path_for(const char *parent, const char *name, char **out);
 void ns_cg_place(ns_cgroups *cg, const char *path);
 
 /* Creates the cgroup in every hierarchy and applies the limits of @l (memory, cpu, cpuset,
- * devices). 0 or -errno, with every directory it made removed again; @why says what the
+ * devices). An empty directory left by a killed supervisor is taken over; one with tasks in
+ * it is -EBUSY. 0 or -errno, with every directory it made removed again; @why says what the
  * kernel refused. */
 int ns_cg_create(ns_cgroups *cg, const lite_launch *l, char **why);
 /* Moves @pid (only the container's PID 1) into the cgroup of every hierarchy. */
@@ -62,7 +64,7 @@ int ns_cg_freeze(const ns_cgroups *cg, bool frozen);
 int ns_cg_kill(const ns_cgroups *cg);
 /* Removes the container's directories, deepest first (systemd's own subtree too), retrying
  * while the kernel still holds exiting tasks; also removes an empty parent. */
-int ns_cg_remove(const ns_cgroups *cg);
+int ns_cg_remove(ns_cgroups *cg);
 /* CPU time in ns and memory in use in bytes; a missing controller gives 0. */
 void ns_cg_stats(const ns_cgroups *cg, uint64_t *cpu_ns, uint64_t *mem_bytes);
 /* The cgroup2 directory bound onto the container's /sys/fs/cgroup, or NULL (legacy). */

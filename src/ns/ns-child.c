@@ -28,7 +28,6 @@
 
 #include "control.h"
 #include "fd.h"
-#include "log.h"
 #include "ns-mount.h"
 
 /* Dropped from the bounding set, as libvirt's lxc driver does by default (module loading,
@@ -45,7 +44,7 @@ child_fail(int fd, int err, const char *why)
 {
     g_autoptr(lite_msg) m = lite_msg_error(LITE_ECODE_FAILED, err, "%s", why);
 
-    lite_err("%s", why);
+    /* The supervisor logs it and puts it on the status line. */
     lite_msg_send(fd, m);
     _exit(127);
 }

@@ -365,6 +365,7 @@ on_init_exit(ns_sup *s)
             set_state(s, NS_ST_RUNNING, "rebooted");
             return;
         }
+        lite_err("cannot start the container again: %s", why);
         finish(s, "failed");
         return;
     case LITE_ACTION_PRESERVE:

@@ -63,6 +63,18 @@ def test_limits_the_kernel_refuses():
             resources={"cpuset": "64"})
 
 
+def test_second_instance_of_a_running_domain():
+    first = nstest.boot_busybox("ltest-bad12")
+    try:
+        refused("ltest-bad12", "operation-failed", "is ltest-bad12 running already?")
+        # The first one did not notice.
+        first.console.send("ping")
+        first.console.read_until("pong")
+        assert first.call("query")["state"] == "running"
+    finally:
+        first.cleanup()
+
+
 def test_failure_inside_the_child_undoes_the_boot():
     # The mount target cannot be made in a read-only root: the child fails after the
     # cgroups and the veth exist, and both must go again.

@@ -198,6 +198,28 @@ def test_kill9_of_supervisor_takes_the_container_down():
         ct.cleanup()
 
 
+def test_start_after_kill9_takes_over_the_stale_cgroups():
+    ct = nstest.boot_busybox("ltest-life12")
+    try:
+        init = int(ct.status["init-pid"])
+        ct.proc.kill()
+        ct.proc.wait()
+        nstest.wait_for(lambda: not os.path.exists("/proc/%d" % init), 2, "init to die")
+        assert [d for d in nstest.cgroup_dirs() if "ltest-life12" in d]
+        os.unlink(ct.ctl + ".state")
+    finally:
+        ct.cleanup()
+    # Nobody cleaned up: the same domain starts anyway, in empty cgroups it takes over.
+    ct = nstest.boot_busybox("ltest-life12")
+    try:
+        assert "taking over the stale cgroup" in ct.read_log()
+        assert ct.call("destroy")["verb"] == "ok"
+        assert ct.wait_exit(5) == 0
+        assert not [d for d in nstest.cgroup_dirs() if "ltest-life12" in d]
+    finally:
+        ct.cleanup()
+
+
 def _rmdir(d):
     try:
         os.rmdir(d)

@@ -26,7 +26,8 @@ def test_pause_stops_a_counter_and_resume_restarts_it():
     try:
         ct.start()
         ct.console.read_until(r"LITE-CT-READY[^\n]*\n")
-        ct.console.send("bg i=0; while :; do i=$((i+1)); echo $i > /shared/count; usleep 5000; done")
+        ct.console.send("bg i=0; while :; do i=$((i+1)); echo $i > /shared/count; "
+                        "usleep 5000; done")
         nstest.wait_for(lambda: os.path.exists(count) and read(count), 5, "the counter")
         w = ct.watch()
         assert ct.call("pause")["verb"] == "ok"

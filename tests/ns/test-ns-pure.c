@@ -261,9 +261,12 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/ns/idmap/inside-subuid-accepted", test_idmap_inside_subuid_range_is_accepted);
-    g_test_add_func("/ns/idmap/exceeding-refused", test_idmap_exceeding_subuid_is_refused_with_the_range_named);
-    g_test_add_func("/ns/idmap/overlap-and-no-root-refused", test_idmap_overlap_and_missing_root_are_refused);
+    g_test_add_func("/ns/idmap/inside-subuid-accepted",
+                    test_idmap_inside_subuid_range_is_accepted);
+    g_test_add_func("/ns/idmap/exceeding-refused",
+                    test_idmap_exceeding_subuid_is_refused_with_the_range_named);
+    g_test_add_func("/ns/idmap/overlap-and-no-root-refused",
+                    test_idmap_overlap_and_missing_root_are_refused);
     g_test_add_func("/ns/idmap/translation", test_idmap_translation);
     g_test_add_func("/ns/mount/plan-order", test_mount_plan_order_and_protections);
     g_test_add_func("/ns/mount/plan-minimal", test_mount_plan_without_console_cgroup_or_tty_gid);
