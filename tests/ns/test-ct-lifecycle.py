@@ -2,7 +2,10 @@
 """test-ct-lifecycle.py: a busybox container under lite-ns: status line, console, control
 verbs, events, shutdown, reboot, crash, destroy, and a supervisor killed with -9."""
 import os
+import shutil
 import signal
+import struct
+import tempfile
 import time
 
 import nstest
@@ -116,6 +119,35 @@ def test_reboot_restarts_pid1_in_the_same_supervisor():
         ct.console.read_until("pong")
     finally:
         ct.cleanup()
+
+
+def test_shutdown_of_a_plain_init_uses_its_initctl_fifo():
+    """What libvirt's lxc driver does for an init that is not systemd: a runlevel request on
+    /run/initctl when the container has one (SIGTERM otherwise, as in the tests above)."""
+    run = tempfile.mkdtemp(prefix="ltest-ns-run-")
+    ct = nstest.boot_busybox("ltest-life13", mounts=[(run, "/run", False)])
+    try:
+        ct.console.send("bg mkfifo /run/initctl && cat /run/initctl > /run/request")
+        nstest.wait_for(lambda: os.path.exists(os.path.join(run, "initctl")), 5, "the fifo")
+        w = ct.watch()
+        assert ct.call("shutdown")["verb"] == "ok"
+        w.expect("shutdown", "requested")
+        path = os.path.join(run, "request")
+        req = nstest.wait_for(lambda: os.path.exists(path) and os.path.getsize(path) == 384 and
+                              open(path, "rb").read(), 5, "the initctl request")
+        magic, cmd, level = struct.unpack("<iii", req[:12])
+        assert (magic, cmd, chr(level)) == (0x03091969, 1, "0"), (hex(magic), cmd, level)
+        # This init ignored it and keeps running.
+        ct.console.send("ping")
+        ct.console.read_until("pong")
+        assert ct.call("query")["state"] == "shutdown"
+        # Nobody reads the fifo any more (cat has exited): the fallback signal, SIGHUP for a
+        # reboot, which this init obeys.
+        assert ct.call("reboot")["verb"] == "ok"
+        w.expect("running", "rebooted")
+    finally:
+        ct.cleanup()
+        shutil.rmtree(run, ignore_errors=True)
 
 
 def test_on_reboot_destroy_and_on_crash_preserve():
