@@ -319,10 +319,10 @@ ns_link_get_stats(const char *ifname, ns_link_stats *out)
 {
     g_autofree char *dir = g_strdup_printf("/sys/class/net/%s/statistics", ifname);
     const struct { const char *file; uint64_t *v; } f[] = {
-        { "rx_bytes", &out->rx_bytes }, { "rx_packets", &out->rx_packets },
-        { "rx_errors", &out->rx_errs }, { "rx_dropped", &out->rx_drop },
-        { "tx_bytes", &out->tx_bytes }, { "tx_packets", &out->tx_packets },
-        { "tx_errors", &out->tx_errs }, { "tx_dropped", &out->tx_drop },
+        { "rx_bytes", &out->rx.bytes }, { "rx_packets", &out->rx.packets },
+        { "rx_errors", &out->rx.errs }, { "rx_dropped", &out->rx.drop },
+        { "tx_bytes", &out->tx.bytes }, { "tx_packets", &out->tx.packets },
+        { "tx_errors", &out->tx.errs }, { "tx_dropped", &out->tx.drop },
     };
 
     memset(out, 0, sizeof(*out));

@@ -28,9 +28,14 @@ int ns_net_setup(const lite_launch *l, pid_t pid, GPtrArray *host_names, char **
 void ns_net_teardown(const GPtrArray *host_names);
 
 typedef struct {
-    uint64_t rx_bytes, rx_packets, rx_errs, rx_drop;
-    uint64_t tx_bytes, tx_packets, tx_errs, tx_drop;
+    uint64_t bytes, packets, errs, drop;
+} ns_link_dir;
+
+typedef struct {
+    ns_link_dir rx;
+    ns_link_dir tx;
 } ns_link_stats;
 
-/* Counters of a host link (host view: rx is what the container sent). 0 or -errno. */
+/* A host link's own counters (for a veth host end, rx is what the container sent). 0 or
+ * -errno. */
 int ns_link_get_stats(const char *ifname, ns_link_stats *out);

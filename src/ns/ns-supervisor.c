@@ -167,29 +167,36 @@ finish(ns_sup *s, const char *reason)
     s->done = true;
 }
 
+/* Interface counters as libvirt's domifstat shows them for lxc: from the guest's side for a
+ * bridged veth (the host end's tx is what the guest received), the host end's own for
+ * type=ethernet, whose host end the host configures and watches itself. */
 static void
 add_net_stats(ns_sup *s, lite_msg *m)
 {
     for (guint i = 0; i < s->ct.host_ifnames->len; i++) {
         const char *name = g_ptr_array_index(s->ct.host_ifnames, i);
-        ns_link_stats st;
+        const lite_net *n = g_ptr_array_index(s->ct.cfg->ct.nets, i);
+        ns_link_stats host, st;
 
-        if (ns_link_get_stats(name, &st) < 0)
-            memset(&st, 0, sizeof(st));
+        if (ns_link_get_stats(name, &host) < 0)
+            memset(&host, 0, sizeof(host));
+        st = host;
+        if (n->type == LITE_NET_BRIDGE) {
+            st.rx = host.tx;
+            st.tx = host.rx;
+        }
         const struct { const char *key; uint64_t v; } f[] = {
-            { "name", 0 },
-            { "rx-bytes", st.rx_bytes }, { "rx-packets", st.rx_packets },
-            { "rx-errs", st.rx_errs }, { "rx-drop", st.rx_drop },
-            { "tx-bytes", st.tx_bytes }, { "tx-packets", st.tx_packets },
-            { "tx-errs", st.tx_errs }, { "tx-drop", st.tx_drop },
+            { "rx-bytes", st.rx.bytes }, { "rx-packets", st.rx.packets },
+            { "rx-errs", st.rx.errs }, { "rx-drop", st.rx.drop },
+            { "tx-bytes", st.tx.bytes }, { "tx-packets", st.tx.packets },
+            { "tx-errs", st.tx.errs }, { "tx-drop", st.tx.drop },
         };
+        g_autofree char *name_key = g_strdup_printf("net-%u-name", i);
+
+        lite_msg_set(m, name_key, name);
         for (size_t j = 0; j < G_N_ELEMENTS(f); j++) {
             g_autofree char *key = g_strdup_printf("net-%u-%s", i, f[j].key);
-
-            if (j == 0)
-                lite_msg_set(m, key, name);
-            else
-                lite_msg_set_u64(m, key, f[j].v);
+            lite_msg_set_u64(m, key, f[j].v);
         }
     }
 }

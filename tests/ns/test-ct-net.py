@@ -5,6 +5,8 @@ host, names/MACs/bridge as configured, counters in query, host ends gone on stop
 Addresses are link-local (169.254.231.0/24) on a bridge this test creates: the traffic never
 leaves this machine."""
 import os
+import socket
+import time
 
 import nstest
 from nstest import Container
@@ -58,9 +60,22 @@ def test_two_containers_ping_each_other_and_the_host():
         rc, out = b.console.run("ping -c 2 -W 3 169.254.231.1", timeout=15)
         assert rc == 0, out
         nstest.sh("ping -c 2 -W 3 169.254.231.2", timeout=15)
+        # Traffic one way only: datagrams from the host into container a (to a closed port).
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for _ in range(20):
+            s.sendto(b"x" * 1000, ("169.254.231.2", 9))
+        s.close()
+        time.sleep(0.2)
+        rc, out = a.console.run("cat /sys/class/net/eth0/statistics/rx_bytes "
+                                "/sys/class/net/eth0/statistics/tx_bytes")
+        inside_rx, inside_tx = map(int, out.split())
         q = a.call("query")
-        assert q["net-0-name"] == "ltest-nsv1" and int(q["net-0-rx-packets"]) > 0 and \
-            int(q["net-0-tx-bytes"]) > 0, q
+        assert q["net-0-name"] == "ltest-nsv1" and int(q["net-0-rx-packets"]) > 0, q
+        # The guest's view, as virsh domifstat shows it: rx is what the container received.
+        rx, tx = int(q["net-0-rx-bytes"]), int(q["net-0-tx-bytes"])
+        assert rx > tx + 10000, (rx, tx)
+        assert abs(rx - inside_rx) < 2000 and abs(tx - inside_tx) < 2000, \
+            (rx, tx, inside_rx, inside_tx)
         # The host ends go with the containers.
         for ct, host in ((a, "ltest-nsv1"), (b, vnet)):
             assert ct.call("destroy")["verb"] == "ok"
