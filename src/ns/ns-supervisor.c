@@ -206,7 +206,8 @@ add_identity(ns_sup *s, lite_msg *m)
 {
     lite_msg_setf(m, "pid", "%d", (int)getpid());
     lite_msg_setf(m, "init-pid", "%d", (int)s->ct.init_pid);
-    lite_msg_set(m, "console", s->ct.console ? ns_console_host_path(s->ct.console) : "");
+    if (s->ct.console)
+        lite_msg_set(m, "console", ns_console_host_path(s->ct.console));
     lite_msg_set(m, "cgroup", s->ct.cg->path);
     for (guint i = 0; i < s->ct.host_ifnames->len; i++) {
         g_autofree char *key = g_strdup_printf("net-%u-name", i);

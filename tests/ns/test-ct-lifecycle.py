@@ -252,6 +252,21 @@ def test_start_after_kill9_takes_over_the_stale_cgroups():
         ct.cleanup()
 
 
+def test_console_none():
+    ct = nstest.Container("ltest-life14", nstest.busybox_rootfs(), console="none")
+    try:
+        st = ct.start()
+        assert "console" not in st, st
+        hello = ct.call("hello")
+        assert "console" not in hello and hello["state"] == "running", hello
+        w = ct.watch()
+        assert ct.call("shutdown")["verb"] == "ok"
+        w.expect("shutdown", "requested")
+        w.expect("shutoff", "shutdown")
+    finally:
+        ct.cleanup()
+
+
 def _rmdir(d):
     try:
         os.rmdir(d)
