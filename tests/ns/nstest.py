@@ -212,7 +212,9 @@ class Container:
         r, w = os.pipe()
         env = dict(os.environ, LITE_LOG_LEVEL=os.environ.get("LITE_LOG_LEVEL", "debug"))
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([lite_ns_path(), "--config", self.conf,
+            # "wrapper": a command line that ends by exec'ing lite-ns (its args appended).
+            self.proc = subprocess.Popen(self.opts.get("wrapper", []) +
+                                         [lite_ns_path(), "--config", self.conf,
                                           "--status-fd", str(w)],
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                          pass_fds=(w,), env=env, start_new_session=True)

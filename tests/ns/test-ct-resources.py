@@ -101,5 +101,48 @@ def test_cpu_shares_quota_and_cpuset():
         ct.cleanup()
 
 
+def test_pure_cgroup_v2_host():
+    """lite-ns in a mount namespace where only cgroup2 is mounted at /sys/fs/cgroup, the way
+    real hosts run: the unified layout is detected, freezing uses cgroup.freeze, statistics
+    cpu.stat, devices the BPF filter, destroy cgroup.kill. (Here the v1 hierarchies keep the
+    memory and cpu controllers, so no limits can be set through v2.)"""
+    shared = tempfile.mkdtemp(prefix="ltest-ns-shared-")
+    count = os.path.join(shared, "count")
+    v2 = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+          "umount -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && "
+          "exec \"$0\" \"$@\""]
+    ct = nstest.boot_busybox("ltest-res4", wrapper=v2, mounts=[(shared, "/shared", False)])
+    try:
+        assert "(unified)" in ct.read_log(), ct.read_log()
+        host_dir = [l.split()[4] for l in open("/proc/self/mountinfo")
+                    if " - cgroup2 " in l][0] + "/machine/ltest-res4.lite"
+        with open(host_dir + "/cgroup.procs") as f:
+            assert f.read().split() == [ct.status["init-pid"]]
+        rc, out = ct.console.run("grep ' /sys/fs/cgroup ' /proc/mounts; grep ^0:: "
+                                 "/proc/self/cgroup")
+        assert out.split()[2] == "cgroup2" and out.split()[-1] == "0::/", out
+        rc, out = ct.console.run("mknod /dev/tun c 10 200; sh -c 'exec 3</dev/tun && echo OPEN'")
+        assert "OPEN" not in out, out
+        ct.console.send("bg while :; do i=$((i+1)); echo $i > /shared/count; usleep 5000; done")
+        nstest.wait_for(lambda: os.path.exists(count) and read(count), 5, "the counter")
+        assert ct.call("pause")["verb"] == "ok"
+        with open(host_dir + "/cgroup.freeze") as f:
+            assert f.read().strip() == "1"
+        a = read(count)
+        time.sleep(0.3)
+        assert read(count) == a
+        assert ct.call("resume")["verb"] == "ok"
+        nstest.wait_for(lambda: read(count) != a, 5, "the counter to move again")
+        assert int(ct.call("query")["cpu-time-ns"]) > 0
+        w = ct.watch()
+        assert ct.call("destroy")["verb"] == "ok"
+        w.expect("shutoff", "destroyed")
+        assert ct.wait_exit(5) == 0
+        assert not os.path.exists(host_dir)
+    finally:
+        ct.cleanup()
+        shutil.rmtree(shared, ignore_errors=True)
+
+
 if __name__ == "__main__":
     nstest.main(globals(), timeout=90)
