@@ -345,6 +345,18 @@ make_dir(ns_cg_hier *h)
     return 0;
 }
 
+/* One limit; on refusal @why names the file, the value and the cgroup. */
+static int
+write_limit(const char *dir, const char *file, const char *value, char **why)
+{
+    int ret = ns_file_write(dir, file, value);
+
+    if (ret < 0)
+        *why = g_strdup_printf("the kernel refuses %s=%s in %s: %s", file, value, dir,
+                               g_strerror(-ret));
+    return ret;
+}
+
 /* Writes a limit and reads it back: the v1 memory controller silently clamps or wraps values
  * it cannot hold, which must not pass for the limit the domain asked for. */
 static int
@@ -354,11 +366,8 @@ write_checked(const char *dir, const char *file, uint64_t value, uint64_t expect
     uint64_t back = 0;
     int ret;
 
-    if ((ret = ns_file_write(dir, file, text)) < 0) {
-        *why = g_strdup_printf("the kernel refuses %s=%s in %s: %s", file, text, dir,
-                               g_strerror(-ret));
+    if ((ret = write_limit(dir, file, text, why)) < 0)
         return ret;
-    }
     if (ns_file_read_u64(dir, file, &back) == 0 && back != expect) {
         *why = g_strdup_printf("the kernel stores %s=%" PRIu64 " in %s instead of %s", file,
                                back, dir, text);
@@ -390,12 +399,45 @@ apply_memory(const ns_cgroups *cg, const lite_launch *l, char **why)
 }
 
 static int
+apply_cpu_v1(const char *dir, const lite_ct *ct, char **why)
+{
+    g_autofree char *shares = g_strdup_printf("%" PRIu64, ct->cpu_shares);
+    g_autofree char *period = g_strdup_printf("%" PRIu64, ct->cpu_period_us);
+    g_autofree char *quota = g_strdup_printf("%" PRId64, MAX(ct->cpu_quota_us, -1));
+    int ret = 0;
+
+    if (ct->cpu_shares)
+        ret = write_limit(dir, "cpu.shares", shares, why);
+    if (ret == 0 && ct->cpu_period_us)
+        ret = write_limit(dir, "cpu.cfs_period_us", period, why);
+    if (ret == 0 && ct->cpu_quota_us)
+        ret = write_limit(dir, "cpu.cfs_quota_us", quota, why);
+    return ret;
+}
+
+static int
+apply_cpu_v2(const char *dir, const lite_ct *ct, char **why)
+{
+    /* The mapping systemd and runc use: shares 2..262144 onto weight 1..10000. */
+    uint64_t shares = CLAMP(ct->cpu_shares, 2, 262144);
+    uint64_t period = ct->cpu_period_us ? ct->cpu_period_us : 100000;
+    g_autofree char *weight = g_strdup_printf("%" PRIu64, 1 + (shares - 2) * 9999 / 262142);
+    g_autofree char *max = ct->cpu_quota_us > 0
+        ? g_strdup_printf("%" PRId64 " %" PRIu64, ct->cpu_quota_us, period)
+        : g_strdup_printf("max %" PRIu64, period);
+    int ret = 0;
+
+    if (ct->cpu_shares)
+        ret = write_limit(dir, "cpu.weight", weight, why);
+    if (ret == 0 && (ct->cpu_period_us || ct->cpu_quota_us))
+        ret = write_limit(dir, "cpu.max", max, why);
+    return ret;
+}
+
+static int
 apply_cpu(const ns_cgroups *cg, const lite_ct *ct, char **why)
 {
     const ns_cg_hier *h = find_hier(cg, "cpu");
-    g_autofree char *text = NULL;
-    const char *file = NULL;
-    int ret = 0;
 
     if (!ct->cpu_shares && !ct->cpu_period_us && !ct->cpu_quota_us)
         return 0;
@@ -403,47 +445,13 @@ apply_cpu(const ns_cgroups *cg, const lite_ct *ct, char **why)
         *why = g_strdup("cpu limits are set but this host has no cpu cgroup controller");
         return -EOPNOTSUPP;
     }
-    if (!h->v2) {
-        if (ct->cpu_shares)
-            ret = ns_file_write(h->dir, file = "cpu.shares",
-                                text = g_strdup_printf("%" PRIu64, ct->cpu_shares));
-        if (ret == 0 && ct->cpu_period_us) {
-            g_free(text);
-            ret = ns_file_write(h->dir, file = "cpu.cfs_period_us",
-                                text = g_strdup_printf("%" PRIu64, ct->cpu_period_us));
-        }
-        if (ret == 0 && ct->cpu_quota_us) {
-            g_free(text);
-            ret = ns_file_write(h->dir, file = "cpu.cfs_quota_us",
-                                text = g_strdup_printf("%" PRId64, MAX(ct->cpu_quota_us, -1)));
-        }
-    } else {
-        if (ct->cpu_shares) {
-            /* The mapping systemd and runc use: shares 2..262144 onto weight 1..10000. */
-            uint64_t s = CLAMP(ct->cpu_shares, 2, 262144);
-            ret = ns_file_write(h->dir, file = "cpu.weight",
-                                text = g_strdup_printf("%" PRIu64, 1 + (s - 2) * 9999 / 262142));
-        }
-        if (ret == 0 && (ct->cpu_period_us || ct->cpu_quota_us)) {
-            g_free(text);
-            text = ct->cpu_quota_us > 0
-                ? g_strdup_printf("%" PRId64 " %" PRIu64, ct->cpu_quota_us,
-                                  ct->cpu_period_us ? ct->cpu_period_us : 100000)
-                : g_strdup_printf("max %" PRIu64, ct->cpu_period_us ? ct->cpu_period_us : 100000);
-            ret = ns_file_write(h->dir, file = "cpu.max", text);
-        }
-    }
-    if (ret < 0)
-        *why = g_strdup_printf("the kernel refuses %s=%s in %s: %s", file, text, h->dir,
-                               g_strerror(-ret));
-    return ret;
+    return h->v2 ? apply_cpu_v2(h->dir, ct, why) : apply_cpu_v1(h->dir, ct, why);
 }
 
 static int
 apply_cpuset(const ns_cgroups *cg, const lite_ct *ct, char **why)
 {
     const ns_cg_hier *h = find_hier(cg, "cpuset");
-    int ret;
 
     if (!ct->cpuset)
         return 0;
@@ -451,10 +459,7 @@ apply_cpuset(const ns_cgroups *cg, const lite_ct *ct, char **why)
         *why = g_strdup("cpuset is set but this host has no cpuset cgroup controller");
         return -EOPNOTSUPP;
     }
-    if ((ret = ns_file_write(h->dir, "cpuset.cpus", ct->cpuset)) < 0)
-        *why = g_strdup_printf("the kernel refuses cpuset.cpus=%s in %s: %s", ct->cpuset, h->dir,
-                               g_strerror(-ret));
-    return ret;
+    return write_limit(h->dir, "cpuset.cpus", ct->cpuset, why);
 }
 
 /* v1: the devices controller's list. cgroup2 (pure v2, or hybrid's unified hierarchy): a BPF
