@@ -268,6 +268,15 @@ class Container:
     def watch(self):
         return Watch(self.ctl)
 
+    def shutdown(self, timeout=10):
+        """The shutdown verb, and the two events it leads to with a well-behaved init."""
+        w = self.watch()
+        r = self.call("shutdown")
+        assert r["verb"] == "ok", r
+        w.expect("shutdown", "requested")
+        w.expect("shutoff", "shutdown", timeout=timeout)
+        return w
+
     def wait_exit(self, timeout=15):
         return self.proc.wait(timeout=timeout)
 

@@ -88,10 +88,7 @@ def test_container_root_is_an_unprivileged_host_uid():
             # Still a working system container: its own mounts, hostname, console.
             rc, out = ct.console.run("hostname; grep -c . /proc/mounts")
             assert out.split()[0] == "ltest-idm1", out
-            w = ct.watch()
-            assert ct.call("shutdown")["verb"] == "ok"
-            w.expect("shutdown", "requested")
-            w.expect("shutoff", "shutdown")
+            ct.shutdown()
         finally:
             ct.cleanup()
             shutil.rmtree(top, ignore_errors=True)
@@ -115,10 +112,7 @@ def test_systemd_boots_in_a_user_namespace():
             assert out.strip() == "", "failed units: %s" % out
             rc, out = nstest.shell(ct.console, "cat /proc/self/uid_map")
             assert out.split() == ["0", str(BASE), str(COUNT)], out
-            w = ct.watch()
-            assert ct.call("shutdown")["verb"] == "ok"
-            w.expect("shutdown", "requested")
-            w.expect("shutoff", "shutdown", timeout=30)
+            ct.shutdown(timeout=30)
         finally:
             ct.cleanup()
             shutil.rmtree(top, ignore_errors=True)

@@ -69,14 +69,23 @@ def test_init_exit_is_noticed_within_100ms():
     ct = nstest.boot_busybox("ltest-life3")
     try:
         w = ct.watch()
-        ct.console.send("exit 0")
+        # Killed from the host: no console round trip in the measurement.
         t0 = time.monotonic()
-        w.expect("shutoff", "shutdown")
+        os.kill(int(ct.status["init-pid"]), signal.SIGKILL)
+        w.expect("shutoff", "crashed")
         dt = time.monotonic() - t0
-        print("  init exit -> shutoff event: %.1f ms" % (dt * 1000))
-        # 100 ms is the contract; leave room for the console round trip on a busy host.
+        print("  init killed -> shutoff event: %.1f ms" % (dt * 1000))
+        # 100 ms is the contract; the margin is for a loaded 2-core host.
         assert dt < 0.25, dt
         assert ct.wait_exit(5) == 0
+    finally:
+        ct.cleanup()
+    # And a clean exit of init itself.
+    ct = nstest.boot_busybox("ltest-life3")
+    try:
+        w = ct.watch()
+        ct.console.send("exit 0")
+        w.expect("shutoff", "shutdown")
     finally:
         ct.cleanup()
 
@@ -259,10 +268,7 @@ def test_console_none():
         assert "console" not in st, st
         hello = ct.call("hello")
         assert "console" not in hello and hello["state"] == "running", hello
-        w = ct.watch()
-        assert ct.call("shutdown")["verb"] == "ok"
-        w.expect("shutdown", "requested")
-        w.expect("shutoff", "shutdown")
+        ct.shutdown()
     finally:
         ct.cleanup()
 
