@@ -1,0 +1,28 @@
+/* vmm-console.h: the pty the guest's serial console is connected to. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct {
+    int master;               /* -1: no console (output is dropped) */
+    char *slave_path;
+    /* False once the master reported hang-up (nobody has the slave open): output is dropped
+     * and input is not polled until a check shows a reader again. */
+    atomic_bool connected;
+} vmm_console;
+
+void vmm_console_init(vmm_console *c);
+/* Opens a raw-mode pty; 0 or -errno. */
+int vmm_console_open_pty(vmm_console *c);
+void vmm_console_close(vmm_console *c);
+/* Guest output; never blocks: bytes nobody can take now are dropped. Thread-safe. */
+void vmm_console_write(vmm_console *c, const uint8_t *buf, size_t len);
+/* Host input: bytes read, 0 when none is available or nobody is connected (the master is
+ * then marked disconnected), -errno on other errors. */
+ssize_t vmm_console_read(vmm_console *c, uint8_t *buf, size_t len);
+/* Re-checks whether someone has the slave open (after a hang-up). */
+bool vmm_console_check(vmm_console *c);
