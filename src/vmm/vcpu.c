@@ -51,7 +51,8 @@ vcpu_create(vmm *vm, vmm_vcpu *v, unsigned index, vmm_error *err)
     if (ioctl(v->fd, KVM_GET_SREGS, &v->reset_sregs) < 0 ||
         ioctl(v->fd, KVM_GET_FPU, &v->reset_fpu) < 0 ||
         ioctl(v->fd, KVM_GET_LAPIC, &v->reset_lapic) < 0 ||
-        ioctl(v->fd, KVM_GET_MP_STATE, &v->reset_mp) < 0)
+        ioctl(v->fd, KVM_GET_MP_STATE, &v->reset_mp) < 0 ||
+        ioctl(v->fd, KVM_GET_VCPU_EVENTS, &v->reset_events) < 0)
         return vmm_fail(err, LITE_ECODE_FAILED, errno, "cannot read vCPU %u's reset state",
                         index);
     return 0;
@@ -87,6 +88,9 @@ set_xcr0(vmm_vcpu *v)
     return ioctl(v->fd, KVM_SET_XCRS, &xcrs) < 0 ? -errno : 0;
 }
 
+#define APIC_LVT0 0x350
+#define APIC_LVT_MASKED (1u << 16)
+
 static int
 load_boot_state(vmm_vcpu *v)
 {
@@ -94,9 +98,23 @@ load_boot_state(vmm_vcpu *v)
     struct kvm_sregs sregs = v->reset_sregs;
     struct kvm_regs regs;
     struct kvm_mp_state mp = v->reset_mp;
+    struct kvm_lapic_state lapic = v->reset_lapic;
 
+    /* A lite-cpl3 guest starts with the 8259 disconnected (LVT0 masked): its vector base 0
+     * would land interrupts, spurious IRQ 7 included, on exception vectors before the guest
+     * could do anything about it. */
+    if (vm->plan.protocol == VMM_BOOT_CPL3) {
+        uint32_t lvt0;
+
+        memcpy(&lvt0, lapic.regs + APIC_LVT0, sizeof(lvt0));
+        lvt0 |= APIC_LVT_MASKED;
+        memcpy(lapic.regs + APIC_LVT0, &lvt0, sizeof(lvt0));
+    }
+    /* Events too: an exception or interrupt that was being delivered when the guest reset
+     * itself must not be delivered into the fresh boot. */
     if (ioctl(v->fd, KVM_SET_FPU, &v->reset_fpu) < 0 ||
-        ioctl(v->fd, KVM_SET_LAPIC, &v->reset_lapic) < 0)
+        ioctl(v->fd, KVM_SET_LAPIC, &lapic) < 0 ||
+        ioctl(v->fd, KVM_SET_VCPU_EVENTS, &v->reset_events) < 0)
         return -errno;
     if (!vmm_boot_vcpu_regs(&vm->plan, v->index, &sregs, &regs)) {
         /* An AP waits for INIT/SIPI in the state KVM created it in. */
@@ -165,7 +183,13 @@ static void
 report_crash(vmm_vcpu *v, const char *what)
 {
     struct kvm_regs regs;
+    struct kvm_vcpu_events ev;
 
+    if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
+        lite_debug("vCPU %u events: exception %u injected %u pending %u nr %u, interrupt %u "
+                   "nr %u", v->index, ev.exception.nr, ev.exception.injected,
+                   ev.exception.pending, ev.exception.nr, ev.interrupt.injected,
+                   ev.interrupt.nr);
     if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
         lite_warn("vCPU %u: %s at rip=0x%llx rsp=0x%llx", v->index, what, regs.rip, regs.rsp);
     else

@@ -17,9 +17,11 @@
 #include "log.h"
 
 void
-vmm_console_init(vmm_console *c)
+vmm_console_init(vmm_console *c, int log_fd)
 {
     c->master = -1;
+    c->log_fd = log_fd;
+    atomic_store(&c->logged, 0);
     c->slave_path = NULL;
     atomic_store(&c->connected, true);
 }
@@ -62,7 +64,13 @@ vmm_console_write(vmm_console *c, const uint8_t *buf, size_t len)
 {
     ssize_t n;
 
-    if (c->master < 0 || !atomic_load(&c->connected))
+    if (c->master < 0) {
+        if (c->log_fd >= 0 && atomic_fetch_add(&c->logged, len) + len <= VMM_CONSOLE_LOG_MAX &&
+            lite_write_full(c->log_fd, buf, len) < 0)
+            c->log_fd = -1;
+        return;
+    }
+    if (!atomic_load(&c->connected))
         return;
     do {
         n = write(c->master, buf, len);

@@ -7,15 +7,22 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Without a pty, guest output goes to lite-vmm's stdout (the domain log) up to this many bytes:
+ * enough to see a boot fail, not enough for a guest to fill the host's disk. */
+#define VMM_CONSOLE_LOG_MAX (1024 * 1024)
+
 typedef struct {
-    int master;               /* -1: no console (output is dropped) */
+    int master;               /* -1: no pty */
+    int log_fd;               /* without a pty: where output goes (-1: dropped) */
+    atomic_size_t logged;
     char *slave_path;
     /* False once the master reported hang-up (nobody has the slave open): output is dropped
      * and input is not polled until a check shows a reader again. */
     atomic_bool connected;
 } vmm_console;
 
-void vmm_console_init(vmm_console *c);
+/* No pty yet; output to @log_fd (-1: none). */
+void vmm_console_init(vmm_console *c, int log_fd);
 /* Opens a raw-mode pty; 0 or -errno. */
 int vmm_console_open_pty(vmm_console *c);
 void vmm_console_close(vmm_console *c);

@@ -46,7 +46,7 @@ vmm_new(lite_launch *cfg)
     pthread_mutex_init(&vm->run_lock, NULL);
     pthread_cond_init(&vm->run_cond, NULL);
     vmm_pio_bus_init(&vm->pio);
-    vmm_console_init(&vm->console);
+    vmm_console_init(&vm->console, STDOUT_FILENO);
     return vm;
 }
 
@@ -196,9 +196,9 @@ setup(vmm *vm, vmm_error *err)
     if ((ret = vmm_kvm_open(vm, err)) < 0 || (ret = check_machine(vm, &ram, err)) < 0)
         return ret;
     if ((ret = vmm_mem_init(&vm->mem, ram, VMM_MMIO_HOLE_START, VMM_MMIO_HOLE_END)) < 0)
-        return vmm_fail(err, ret == -ENOMEM ? LITE_ECODE_UNSUPPORTED : LITE_ECODE_FAILED, ret,
-                        "cannot get %" PRIu64 " MiB of guest RAM on this host",
-                        ram >> 20);
+        return vmm_fail(err, LITE_ECODE_UNSUPPORTED, ret,
+                        "cannot get %" PRIu64 " MiB of guest RAM on this host: give the "
+                        "domain less memory", ram >> 20);
     if ((ret = vmm_kvm_create_vm(vm, err)) < 0 || (ret = load_guest(vm, err)) < 0)
         return ret;
     vm->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -19,8 +19,10 @@
  *   rcx = info->io_stub[LITE_CPL3_IO_*], edx = port, eax = value (for out), execute ud2: the
  *   trampoline skips the ud2, does the access at CPL0 and returns; "in" results land in
  *   al/ax/eax, no other register changes.
- * - interrupts: in-kernel LAPIC/IOAPIC/8259. The 8259 is wired to LINT0 with vector base 0:
- *   mask LAPIC LVT0 (or the 8259) before unmasking IOAPIC pins below 16.
+ * - interrupts: in-kernel LAPIC (software-disabled until the guest sets SVR) and IOAPIC (all
+ *   pins masked). The 8259 is disconnected: LAPIC LVT0 starts masked (its vector base 0
+ *   would hit exception vectors). On PVM hosts route IOAPIC pins edge-triggered: a
+ *   level-triggered pin delivered to a CPL3 trap gate triple-faults there.
  * - every vCPU starts at the entry point at once (there is no INIT/SIPI at CPL3), with
  *   rdi = GPA of struct lite_cpl3_info, rsi = vCPU index, rsp = top of a private 8 KiB stack
  *   (16-byte aligned), rflags = 0x202, cs = 0x2b, ss/ds/es/fs/gs = 0x23, CR4.OSXSAVE and
