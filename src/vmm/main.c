@@ -3,7 +3,8 @@
  *   ok pid=P [console=/dev/pts/N]         when the vCPUs run and the control socket listens
  *   error code=C errno=E message=M        when it cannot start (exit status 1)
  * The driver daemonizes it; lite-vmm does not daemonize itself. With console=none the guest's
- * serial output goes to stdout (the domain log), at most VMM_CONSOLE_LOG_MAX bytes. */
+ * serial output goes to stderr (the domain log; stdout may carry the status line), at most
+ * VMM_CONSOLE_LOG_MAX bytes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

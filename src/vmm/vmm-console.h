@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Without a pty, guest output goes to lite-vmm's stdout (the domain log) up to this many bytes:
+/* Without a pty, guest output goes to lite-vmm's stderr (the domain log) up to this many bytes:
  * enough to see a boot fail, not enough for a guest to fill the host's disk. */
 #define VMM_CONSOLE_LOG_MAX (1024 * 1024)
 

@@ -46,7 +46,7 @@ vmm_new(lite_launch *cfg)
     pthread_mutex_init(&vm->run_lock, NULL);
     pthread_cond_init(&vm->run_cond, NULL);
     vmm_pio_bus_init(&vm->pio);
-    vmm_console_init(&vm->console, STDOUT_FILENO);
+    vmm_console_init(&vm->console, STDERR_FILENO);
     return vm;
 }
 

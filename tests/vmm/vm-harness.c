@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -87,6 +88,8 @@ vm_start(lite_launch *cfg)
         dup2(log, 2);
         dup2(pipefd[1], 3);
         setsid();
+        /* A test that aborts must not leave a spinning guest behind. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execl(vmm, vmm, "--config", conf, "--status-fd", "3", (char *)NULL);
         _exit(127);
     }
