@@ -467,7 +467,8 @@ handle_request(void *opaque, const lite_msg *req, bool *watch)
         return ok();
     }
     if (strcmp(verb, "reset") == 0) {
-        bool was_paused = is(vm, "paused");
+        /* A user pause survives a reset; a domain stopped by a preserve action runs again. */
+        bool was_paused = is(vm, "paused") && strcmp(vm->reason, "user") == 0;
 
         if (!live && !is(vm, "crashed"))
             return invalid(vm, verb);

@@ -367,21 +367,26 @@ test_malformed_elf(void)
     assert_refused(&m, k, NULL, NULL, "note");
     g_clear_pointer(&k, g_byte_array_unref);
 
-    k = make_elf(overlap, 2, "cpl3");
-    assert_refused(&m, k, NULL, NULL, "overlap");
-    g_clear_pointer(&k, g_byte_array_unref);
-    k = make_elf(low, 1, "cpl3");
-    assert_refused(&m, k, NULL, NULL, "does not fit");
-    g_clear_pointer(&k, g_byte_array_unref);
-    k = make_elf(beyond, 1, "cpl3");
-    assert_refused(&m, k, NULL, NULL, "does not fit");
-    g_clear_pointer(&k, g_byte_array_unref);
-    k = make_elf(wrap, 1, "pvh");
-    assert_refused(&m, k, NULL, NULL, "wraps");
-    g_clear_pointer(&k, g_byte_array_unref);
-    k = make_elf(one, 1, "none");
-    assert_refused(&m, k, NULL, NULL, "PVH entry note");
-    g_clear_pointer(&k, g_byte_array_unref);
+    {
+        const struct {
+            const seg *segs;
+            unsigned n;
+            const char *note;
+            const char *words;
+        } cases[] = {
+            { overlap, 2, "cpl3", "overlap" },
+            { low, 1, "cpl3", "does not fit" },
+            { beyond, 1, "cpl3", "does not fit" },
+            { wrap, 1, "pvh", "wraps" },
+            { one, 1, "none", "PVH entry note" },
+        };
+
+        for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+            g_autoptr(GByteArray) c = make_elf(cases[i].segs, cases[i].n, cases[i].note);
+
+            assert_refused(&m, c, NULL, NULL, cases[i].words);
+        }
+    }
     /* A command line longer than the protocol takes; an initrd for a lite-cpl3 guest. */
     {
         g_autofree char *big = g_strnfill(VMM_CMDLINE_MAX, 'x');
@@ -453,6 +458,47 @@ test_detect(void)
     g_assert_cmpint(vmm_boot_detect(junk, 0, &p, NULL), ==, -ENOEXEC);
 }
 
+/* With LITE_TEST_BZIMAGE (and optionally LITE_TEST_INITRD) pointing at a real kernel, e.g.
+ * a Debian vmlinuz: it must load, with its own header fields carried into boot_params.
+ * Booting it is the nested KVM tier's job. */
+static void
+test_real_bzimage(void)
+{
+    const char *path = g_getenv("LITE_TEST_BZIMAGE");
+    const char *initrd_path = g_getenv("LITE_TEST_INITRD");
+    g_autoptr(GByteArray) k = g_byte_array_new();
+    g_autoptr(GByteArray) initrd = NULL;
+    g_auto(vmm_error) err = { 0 };
+    g_autofree char *data = NULL;
+    const uint8_t *zp;
+    vmm_boot_plan plan;
+    gsize len;
+    vmm_mem m;
+
+    if (!path) {
+        g_test_skip("LITE_TEST_BZIMAGE is not set");
+        return;
+    }
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_byte_array_append(k, (const guint8 *)data, (guint)len);
+    if (initrd_path) {
+        g_clear_pointer(&data, g_free);
+        g_assert_true(g_file_get_contents(initrd_path, &data, &len, NULL));
+        initrd = g_byte_array_new();
+        g_byte_array_append(initrd, (const guint8 *)data, (guint)len);
+    }
+    mem_setup(&m, 512 * MiB);
+    if (load(&m, k, "console=ttyS0 panic=-1", initrd, &plan, &err) < 0)
+        g_error("%s", err.message);
+    zp = vmm_mem_ptr(&m, VMM_GPA_ZERO_PAGE, 4096);
+    g_assert_cmpmem(zp + 0x202, 4, "HdrS", 4);
+    g_assert_cmpuint(zp[0x207] << 8 | zp[0x206], >=, 0x020c);
+    g_assert_cmpuint(zp[0x1e8], ==, 3);
+    g_test_message("protocol %x, setup_sects %u, initrd at 0x%" G_GINT64_MODIFIER "x",
+                   zp[0x207] << 8 | zp[0x206], zp[0x1f1], plan.initrd_gpa);
+    vmm_mem_destroy(&m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -464,5 +510,6 @@ main(int argc, char **argv)
     g_test_add_func("/vmm/boot/malformed-elf", test_malformed_elf);
     g_test_add_func("/vmm/boot/malformed-bzimage", test_malformed_bzimage);
     g_test_add_func("/vmm/boot/detect", test_detect);
+    g_test_add_func("/vmm/boot/real-bzimage", test_real_bzimage);
     return g_test_run();
 }

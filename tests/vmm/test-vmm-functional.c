@@ -69,6 +69,17 @@ read_counter(vm_run *r)
     return vm_console_number(r, from, "count");
 }
 
+static uint64_t
+cpu_time(vm_run *r)
+{
+    g_autoptr(lite_msg) q = vm_ctl(r, "query");
+    uint64_t v = 0;
+
+    g_assert_nonnull(q);
+    g_assert_cmpint(lite_msg_get_u64(q, "cpu-time-ns", &v), ==, 0);
+    return v;
+}
+
 static void
 test_console_echo_and_hello(void)
 {
@@ -93,6 +104,23 @@ test_console_echo_and_hello(void)
     /* "xyz" may arrive in one interrupt, "i" in the next. */
     g_assert_cmpint(vm_console_number(r, from, "irqs"), >=, 2);
 
+    /* Nobody on the pty (EIO/POLLHUP on the master): the guest keeps running, and a new
+     * reader gets a working console. */
+    lite_fd_cleanup(&r->pty);
+    g_usleep(300 * 1000);
+    {
+        g_autoptr(lite_msg) q1 = vm_ctl(r, "query");
+        uint64_t before = 0, after = 0;
+
+        g_assert_cmpint(lite_msg_get_u64(q1, "cpu-time-ns", &before), ==, 0);
+        g_usleep(200 * 1000);
+        after = cpu_time(r);
+        g_assert_cmpuint(after - before, >, 50 * 1000 * 1000);
+    }
+    r->pty = vm_reopen_console(r);
+    g_assert_cmpint(r->pty, >=, 0);
+    g_assert_cmpint(read_counter(r), >, 0);
+
     g_assert_nonnull(hello);
     g_assert_cmpstr(lite_msg_get(hello, "kind"), ==, "vm");
     g_assert_cmpint(lite_msg_get_u64(hello, "pid", &pid), ==, 0);
@@ -115,17 +143,6 @@ test_console_echo_and_hello(void)
     g_assert_true(vm_wait_exit(r, 5000));
     g_assert_cmpint(r->exit_status, ==, 0);
     g_assert_false(g_file_test(r->ctl, G_FILE_TEST_EXISTS));
-}
-
-static uint64_t
-cpu_time(vm_run *r)
-{
-    g_autoptr(lite_msg) q = vm_ctl(r, "query");
-    uint64_t v = 0;
-
-    g_assert_nonnull(q);
-    g_assert_cmpint(lite_msg_get_u64(q, "cpu-time-ns", &v), ==, 0);
-    return v;
 }
 
 static void

@@ -106,6 +106,12 @@ vm_start(lite_launch *cfg)
     return r;
 }
 
+int
+vm_reopen_console(vm_run *r)
+{
+    return open_pty(lite_msg_get(r->status, "console"));
+}
+
 bool
 vm_status_ok(const vm_run *r)
 {

@@ -36,6 +36,8 @@ gssize vm_console_wait(vm_run *r, gsize from, const char *needle, int timeout_ms
 /* Reads whatever the console has for @ms milliseconds. */
 void vm_console_drain(vm_run *r, int ms);
 void vm_console_send(vm_run *r, const char *text);
+/* Opens the console pty (from the status line) again; the fd or -1. */
+int vm_reopen_console(vm_run *r);
 /* One request; NULL on a transport error. */
 lite_msg *vm_ctl(vm_run *r, const char *verb);
 /* A connection that received "ok" to "watch", or -1. */

@@ -150,25 +150,21 @@ static void
 pm_save(void *dev, GByteArray *out)
 {
     vmm_acpi_pm *pm = dev;
-    uint8_t version = VMM_ACPI_PM_STATE_VERSION;
     vmm_acpi_pm_state s = pm->s;
 
     /* The timer travels as its current count, not as a host clock reading. */
     s.timer_origin_ns = now_ns() - s.timer_origin_ns;
-    g_byte_array_append(out, &version, 1);
-    g_byte_array_append(out, (const guint8 *)&s, sizeof(s));
+    vmm_device_save_state(out, VMM_ACPI_PM_STATE_VERSION, &s, sizeof(s));
 }
 
 static int
 pm_restore(void *dev, const void *buf, size_t len)
 {
     vmm_acpi_pm *pm = dev;
-    const uint8_t *p = buf;
     vmm_acpi_pm_state s;
 
-    if (len != 1 + sizeof(s) || p[0] != VMM_ACPI_PM_STATE_VERSION)
+    if (vmm_device_load_state(buf, len, VMM_ACPI_PM_STATE_VERSION, &s, sizeof(s)) < 0)
         return -EINVAL;
-    memcpy(&s, p + 1, sizeof(s));
     if (s.sci_level > 1 || s.timer_origin_ns < 0)
         return -EINVAL;
     s.timer_origin_ns = now_ns() - s.timer_origin_ns;

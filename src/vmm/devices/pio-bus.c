@@ -1,7 +1,9 @@
-/* pio-bus.c: routes each guest port access to the one device that claims the port. */
+/* pio-bus.c: routes each guest port access to the one device that claims the port; the
+ * helpers devices share for their save/restore. */
 #include "vmm-device.h"
 
 #include <errno.h>
+#include <string.h>
 
 void
 vmm_pio_bus_init(vmm_pio_bus *bus)
@@ -121,4 +123,22 @@ vmm_pio_bus_reset(vmm_pio_bus *bus)
             r->ops->reset(r->dev);
     }
     pthread_mutex_unlock(&bus->lock);
+}
+
+void
+vmm_device_save_state(GByteArray *out, uint8_t version, const void *state, size_t size)
+{
+    g_byte_array_append(out, &version, 1);
+    g_byte_array_append(out, state, (guint)size);
+}
+
+int
+vmm_device_load_state(const void *buf, size_t len, uint8_t version, void *state, size_t size)
+{
+    const uint8_t *p = buf;
+
+    if (len != 1 + size || p[0] != version)
+        return -EINVAL;
+    memcpy(state, p + 1, size);
+    return 0;
 }

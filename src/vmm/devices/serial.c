@@ -267,22 +267,18 @@ static void
 serial_save(void *dev, GByteArray *out)
 {
     vmm_serial *d = dev;
-    uint8_t version = VMM_SERIAL_STATE_VERSION;
 
-    g_byte_array_append(out, &version, 1);
-    g_byte_array_append(out, (const guint8 *)&d->s, sizeof(d->s));
+    vmm_device_save_state(out, VMM_SERIAL_STATE_VERSION, &d->s, sizeof(d->s));
 }
 
 static int
 serial_restore(void *dev, const void *buf, size_t len)
 {
     vmm_serial *d = dev;
-    const uint8_t *p = buf;
     vmm_serial_state s;
 
-    if (len != 1 + sizeof(s) || p[0] != VMM_SERIAL_STATE_VERSION)
+    if (vmm_device_load_state(buf, len, VMM_SERIAL_STATE_VERSION, &s, sizeof(s)) < 0)
         return -EINVAL;
-    memcpy(&s, p + 1, sizeof(s));
     if (s.rx_head >= VMM_SERIAL_FIFO || s.rx_count > VMM_SERIAL_FIFO || s.irq_level > 1 ||
         s.thr_ipending > 1)
         return -EINVAL;

@@ -52,21 +52,19 @@ static void
 sysreset_save(void *dev, GByteArray *out)
 {
     vmm_sysreset *d = dev;
-    uint8_t version = VMM_SYSRESET_STATE_VERSION;
 
-    g_byte_array_append(out, &version, 1);
-    g_byte_array_append(out, (const guint8 *)&d->s, sizeof(d->s));
+    vmm_device_save_state(out, VMM_SYSRESET_STATE_VERSION, &d->s, sizeof(d->s));
 }
 
 static int
 sysreset_restore(void *dev, const void *buf, size_t len)
 {
     vmm_sysreset *d = dev;
-    const uint8_t *p = buf;
+    vmm_sysreset_state s;
 
-    if (len != 1 + sizeof(d->s) || p[0] != VMM_SYSRESET_STATE_VERSION)
+    if (vmm_device_load_state(buf, len, VMM_SYSRESET_STATE_VERSION, &s, sizeof(s)) < 0)
         return -EINVAL;
-    memcpy(&d->s, p + 1, sizeof(d->s));
+    d->s = s;
     d->s.cf9 &= CF9_SYS_RST;
     return 0;
 }

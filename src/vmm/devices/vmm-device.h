@@ -22,6 +22,14 @@ typedef struct {
     void (*free)(void *dev);
 } vmm_device_ops;
 
+/* The usual save: a version byte, then the state struct as is. */
+void vmm_device_save_state(GByteArray *out, uint8_t version, const void *state, size_t size);
+/* The usual restore's first half: 0 and the struct copied to @state when @buf is exactly a
+ * version byte equal to @version plus @size bytes, else -EINVAL. The device then validates
+ * the fields (the bytes may come from an untrusted file) before using them. */
+int vmm_device_load_state(const void *buf, size_t len, uint8_t version, void *state,
+                          size_t size);
+
 typedef struct {
     uint16_t base;
     uint16_t len;

@@ -177,6 +177,16 @@ vmm_boot_write_cpu_tables(vmm_mem *mem, unsigned nr_vcpus)
 }
 
 int
+vmm_boot_write_machine(vmm_mem *mem, unsigned nr_vcpus, vmm_boot_plan *plan, vmm_error *err)
+{
+    if (vmm_acpi_build(mem, nr_vcpus, &plan->rsdp) < 0 ||
+        vmm_boot_write_cpu_tables(mem, nr_vcpus) < 0)
+        return vmm_fail(err, LITE_ECODE_FAILED, EFAULT,
+                        "guest RAM is too small for the boot structures");
+    return 0;
+}
+
+int
 vmm_boot_write_cmdline(vmm_mem *mem, const char *cmdline, size_t max, vmm_error *err)
 {
     size_t len = cmdline ? strlen(cmdline) : 0;

@@ -112,11 +112,10 @@ vmm_boot_cpl3(vmm_mem *mem, const vmm_boot_input *in, vmm_boot_plan *plan, vmm_e
     info.lapic_paddr = VMM_GPA_LAPIC;
     info.ioapic_paddr = VMM_GPA_IOAPIC;
 
-    if (vmm_acpi_build(mem, in->nr_vcpus, &plan->rsdp) < 0 ||
-        vmm_boot_write_cpu_tables(mem, in->nr_vcpus) < 0 ||
-        write_trampoline(mem, &info) < 0)
-        return vmm_fail(err, LITE_ECODE_FAILED, EFAULT,
-                        "guest RAM is too small for the boot structures");
+    if ((ret = vmm_boot_write_machine(mem, in->nr_vcpus, plan, err)) < 0)
+        return ret;
+    if (write_trampoline(mem, &info) < 0)
+        return vmm_fail(err, LITE_ECODE_FAILED, EFAULT, "cannot write the trampoline");
     info.rsdp_paddr = plan->rsdp;
     vmm_mem_write(mem, e820_gpa, e820, info.e820_entries * sizeof(e820[0]));
     vmm_mem_write(mem, VMM_GPA_BOOT_INFO, &info, sizeof(info));

@@ -134,10 +134,8 @@ vmm_boot_linux(vmm_mem *mem, const vmm_boot_input *in, vmm_boot_plan *plan, vmm_
         plan->initrd_gpa = gpa;
     }
 
-    if (vmm_acpi_build(mem, in->nr_vcpus, &plan->rsdp) < 0 ||
-        vmm_boot_write_cpu_tables(mem, in->nr_vcpus) < 0)
-        return vmm_fail(err, LITE_ECODE_FAILED, EFAULT,
-                        "guest RAM is too small for the boot structures");
+    if ((ret = vmm_boot_write_machine(mem, in->nr_vcpus, plan, err)) < 0)
+        return ret;
     memcpy(zp + BP_ACPI_RSDP, &plan->rsdp, sizeof(plan->rsdp));
     n = vmm_e820_build(mem, false, e820);
     zp[BP_E820_ENTRIES] = (uint8_t)n;

@@ -77,10 +77,8 @@ vmm_boot_pvh(vmm_mem *mem, const vmm_boot_input *in, vmm_boot_plan *plan, vmm_er
         si.modlist_paddr = VMM_GPA_BOOT_INFO + PVH_MODULE_OFF;
         plan->initrd_gpa = mod.paddr;
     }
-    if (vmm_acpi_build(mem, in->nr_vcpus, &plan->rsdp) < 0 ||
-        vmm_boot_write_cpu_tables(mem, in->nr_vcpus) < 0)
-        return vmm_fail(err, LITE_ECODE_FAILED, EFAULT,
-                        "guest RAM is too small for the boot structures");
+    if ((ret = vmm_boot_write_machine(mem, in->nr_vcpus, plan, err)) < 0)
+        return ret;
 
     n = vmm_e820_build(mem, false, e820);
     for (unsigned i = 0; i < n; i++) {

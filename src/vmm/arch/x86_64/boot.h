@@ -56,6 +56,9 @@ bool vmm_boot_vcpu_regs(const vmm_boot_plan *plan, unsigned index, struct kvm_sr
 unsigned vmm_e820_build(const vmm_mem *mem, bool low_reserved,
                         struct lite_e820_entry out[VMM_E820_MAX]);
 int vmm_boot_write_cpu_tables(vmm_mem *mem, unsigned nr_vcpus);
+/* ACPI tables and CPU tables (paging, GDT, TSSs); the RSDP's address in @plan. */
+int vmm_boot_write_machine(vmm_mem *mem, unsigned nr_vcpus, vmm_boot_plan *plan,
+                           vmm_error *err);
 int vmm_boot_write_cmdline(vmm_mem *mem, const char *cmdline, size_t max, vmm_error *err);
 /* Where an initrd of @len bytes goes: the highest page-aligned address below @limit (and
  * the end of low RAM) that stays above @floor. */
