@@ -273,10 +273,8 @@ is(const vmm *vm, const char *state)
     return strcmp(vm->state, state) == 0;
 }
 
-/* Back to power-on: RAM, boot structures, devices, interrupt controllers, vCPUs. vCPUs must
- * be parked. */
-static int
-reset_machine(vmm *vm)
+int
+vmm_reset(vmm *vm)
 {
     g_auto(vmm_error) err = { 0 };
 
@@ -303,7 +301,7 @@ static void
 restart(vmm *vm)
 {
     vmm_vcpus_pause(vm);
-    if (reset_machine(vm) < 0) {
+    if (vmm_reset(vm) < 0) {
         finish(vm, "failed", 1);
         return;
     }
@@ -473,7 +471,7 @@ handle_request(void *opaque, const lite_msg *req, bool *watch)
         if (!live && !is(vm, "crashed"))
             return invalid(vm, verb);
         vmm_vcpus_pause(vm);
-        if (reset_machine(vm) < 0) {
+        if (vmm_reset(vm) < 0) {
             finish(vm, "failed", 1);
             return lite_msg_error(LITE_ECODE_FAILED, EIO, "the reset failed; the domain is off");
         }

@@ -93,6 +93,9 @@ void vmm_free(vmm *vm);
 int vmm_start(vmm *vm, vmm_error *err);
 /* Serves the control socket and the console until the VM is gone; returns the exit status. */
 int vmm_main_loop(vmm *vm);
+/* Back to power-on: RAM, boot structures, devices, interrupt controllers, vCPUs. The vCPUs
+ * must be parked (vmm_vcpus_pause). 0 or -EIO (logged). */
+int vmm_reset(vmm *vm);
 /* For vCPU threads and devices: ask the main loop for @req. */
 void vmm_request(vmm *vm, unsigned req);
 void vmm_irq_line_set(void *opaque, unsigned gsi, int level);

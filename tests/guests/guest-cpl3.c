@@ -4,13 +4,21 @@
  *   c  print "count=N" (the idle counter)      i  print "irqs=N"
  *   p  power off (ACPI S5)                     r  reset through 0xcf9
  *   k  reset through the 8042 (0xfe to 0x64)   t  triple fault
- * With "ignore-button" on the command line, the power button is only reported. */
+ * With "ignore-button" on the command line, the power button is only reported. The counter
+ * and the number of boots are also published at GPA 0x1ff000 (two u64) for tests. */
 #include "cpl3-rt.h"
 
 #define VEC_UART 0x24
 #define VEC_SCI  0x29
 #define PM1_PWRBTN 0x0100
 #define RXQ 64
+/* Where the guest publishes {idle counter, boots} for tests that read guest RAM. */
+#define PUBLISHED 0x1ff000
+
+struct published {
+    volatile uint64_t counter;
+    volatile uint64_t boots;
+};
 
 static volatile uint64_t counter;
 static volatile uint64_t ap_counter;
@@ -139,6 +147,8 @@ guest_main(const struct lite_cpl3_info *info, unsigned vcpu)
      * raises the line once per press while the status bit is clear, which an edge sees. */
     rt_ioapic_route(info->sci_irq, VEC_SCI, 0);
 
+    /* RAM survives only a snapshot restore: a fresh boot finds zero here. */
+    ((struct published *)PUBLISHED)->boots++;
     rt_puts("lite-cpl3 guest up vcpus=");
     rt_putu(info->nr_vcpus);
     rt_puts(" cmdline=");
@@ -147,6 +157,7 @@ guest_main(const struct lite_cpl3_info *info, unsigned vcpu)
 
     for (;;) {
         counter++;
+        ((struct published *)PUBLISHED)->counter = counter;
         if (rx_head != rx_tail) {
             uint8_t c = rxq[rx_head % RXQ];
 

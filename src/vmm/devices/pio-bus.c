@@ -125,6 +125,43 @@ vmm_pio_bus_reset(vmm_pio_bus *bus)
     pthread_mutex_unlock(&bus->lock);
 }
 
+GPtrArray *
+vmm_pio_bus_save(vmm_pio_bus *bus)
+{
+    GPtrArray *states = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+
+    pthread_mutex_lock(&bus->lock);
+    for (guint i = 0; i < bus->ranges->len; i++) {
+        vmm_pio_range *r = &g_array_index(bus->ranges, vmm_pio_range, i);
+        GByteArray *b = g_byte_array_new();
+
+        if (first_range_of_device(bus, i) && r->ops->save)
+            r->ops->save(r->dev, b);
+        g_ptr_array_add(states, b);
+    }
+    pthread_mutex_unlock(&bus->lock);
+    return states;
+}
+
+int
+vmm_pio_bus_restore(vmm_pio_bus *bus, GPtrArray *states)
+{
+    int ret = 0;
+
+    if (states->len != bus->ranges->len)
+        return -EINVAL;
+    pthread_mutex_lock(&bus->lock);
+    for (guint i = 0; i < bus->ranges->len && ret == 0; i++) {
+        vmm_pio_range *r = &g_array_index(bus->ranges, vmm_pio_range, i);
+        GByteArray *b = g_ptr_array_index(states, i);
+
+        if (first_range_of_device(bus, i) && r->ops->restore)
+            ret = r->ops->restore(r->dev, b->data, b->len);
+    }
+    pthread_mutex_unlock(&bus->lock);
+    return ret;
+}
+
 void
 vmm_device_save_state(GByteArray *out, uint8_t version, const void *state, size_t size)
 {

@@ -54,6 +54,10 @@ void vmm_pio_bus_access(vmm_pio_bus *bus, uint16_t port, unsigned size, int is_w
                         uint32_t *data);
 /* Resets every registered device once. */
 void vmm_pio_bus_reset(vmm_pio_bus *bus);
+/* Every device's state, one GByteArray each in registration order (save), and back: 0 or
+ * -EINVAL when the list does not match the devices or a device refuses its state. */
+GPtrArray *vmm_pio_bus_save(vmm_pio_bus *bus);
+int vmm_pio_bus_restore(vmm_pio_bus *bus, GPtrArray *states);
 
 /* An interrupt line as the devices see it: the VMM wires it to KVM_IRQ_LINE. */
 typedef struct {
