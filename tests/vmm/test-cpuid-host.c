@@ -27,6 +27,8 @@ fake_cpuid(void)
         { .function = 0xd, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 7 },
         { .function = 0xd, .index = 1, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 1 },
         { .function = 0x80000001, .ecx = (1u << 2) | 1u },
+        { .function = 0x80000008, .ecx = 0x7007 },
+        { .function = 0x8000001e, .eax = 9, .ebx = 0x105, .ecx = 0x300 },
     };
     struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) + sizeof(leaves));
 
@@ -57,6 +59,9 @@ test_filter_topology_and_features(void)
     g_assert_cmpuint(vmm_cpuid_find(c, 0xb, 1)->ebx, ==, 3);
     g_assert_cmpuint(vmm_cpuid_find(c, 0xb, 1)->eax, ==, 2);  /* shift for 3 CPUs */
     g_assert_cmpuint(vmm_cpuid_find(c, 0x80000001, 0)->ecx, ==, 1);  /* no SVM */
+    g_assert_cmpuint(vmm_cpuid_find(c, 0x80000008, 0)->ecx, ==, 2);  /* AMD: 3 cores */
+    g_assert_cmpuint(vmm_cpuid_find(c, 0x8000001e, 0)->eax, ==, 2);  /* AMD: APIC ID */
+    g_assert_cmpuint(vmm_cpuid_find(c, 0x8000001e, 0)->ebx, ==, 2);
     g_assert_nonnull(vmm_cpuid_find(c, 0xd, 1));
 }
 
@@ -73,7 +78,7 @@ test_filter_without_xsave(void)
     g_assert_null(vmm_cpuid_find(c, 0xd, 0));
     g_assert_null(vmm_cpuid_find(c, 0xd, 1));
     g_assert_cmpuint(vmm_cpuid_find(c, 7, 0)->ebx & ((1u << 5) | (1u << 16)), ==, 0);
-    g_assert_cmpuint(c->nent, ==, 9);
+    g_assert_cmpuint(c->nent, ==, 11);
 }
 
 static void

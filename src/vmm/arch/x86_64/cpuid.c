@@ -95,6 +95,16 @@ vmm_cpuid_filter(struct kvm_cpuid2 *c, unsigned index, unsigned nr_vcpus, bool x
         case 0x80000001:
             e->ecx &= ~X1_ECX_SVM;
             break;
+        case 0x80000008:
+            /* AMD: NC (cores per package - 1) in ECX[7:0], APIC ID size left to NC. */
+            e->ecx = (e->ecx & ~0xf0ffu) | ((nr_vcpus - 1) & 0xff);
+            break;
+        case 0x8000001e:
+            /* AMD extended APIC ID, one core per compute unit, node 0. */
+            e->eax = index;
+            e->ebx = index & 0xff;
+            e->ecx = 0;
+            break;
         default:
             break;
         }
