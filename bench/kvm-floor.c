@@ -2,7 +2,10 @@
  * on KVM (one memslot, one vCPU in 32-bit protected mode, port I/O to stdout, exit on the
  * guest's write to 0x604). No devices, no ACPI, no control socket: what lite-vmm costs on
  * top of KVM itself is measured against this. Built by bench/vm-start; not part of lite-vmm.
- * Usage: kvm-floor GUEST_ELF [--hold]   (--hold: after power off, wait for stdin to close) */
+ * Usage: kvm-floor GUEST_ELF [--hold] [--irqchip]
+ *   --hold: after power off, wait for stdin to close (memory benchmark)
+ *   --irqchip: also create KVM's in-kernel PIC/IOAPIC/LAPIC, as lite-vmm must: its creation
+ *   and teardown are a large part of a short VM's life */
 #include <elf.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -73,6 +76,10 @@ main(int argc, char **argv)
         if (ph[i].p_type == PT_LOAD && ph[i].p_paddr + ph[i].p_memsz <= RAM)
             memcpy(ram + ph[i].p_paddr, img + ph[i].p_offset, ph[i].p_filesz);
     }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--irqchip") == 0 && ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
+            die("KVM_CREATE_IRQCHIP");
+    }
     if ((vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0)
         die("KVM_CREATE_VCPU");
     run = mmap(NULL, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -102,11 +109,12 @@ main(int argc, char **argv)
             break;
         }
     }
-    if (argc > 2 && strcmp(argv[2], "--hold") == 0) {
+    for (int i = 2; i < argc; i++) {
         char c;
 
-        while (read(0, &c, 1) > 0)
-            ;
+        if (strcmp(argv[i], "--hold") == 0)
+            while (read(0, &c, 1) > 0)
+                ;
     }
     return 0;
 }
