@@ -40,6 +40,52 @@ msr_list(vmm *vm)
     return m;
 }
 
+#define MSR_IA32_TSC 0x10
+
+struct kvm_msrs *
+vmm_vcpu_msrs_read(vmm *vm, unsigned index)
+{
+    struct kvm_msrs *m = msr_list(vm);
+    int n;
+
+    if (!m) {
+        fail(index, "KVM_GET_MSR_INDEX_LIST");
+        return NULL;
+    }
+    n = ioctl(vm->vcpus[index].fd, KVM_GET_MSRS, m);
+    if (n < 0) {
+        fail(index, "KVM_GET_MSRS");
+        g_free(m);
+        return NULL;
+    }
+    /* KVM_GET_MSRS stops at the first MSR it cannot read: keep what it read. */
+    m->nmsrs = (__u32)n;
+    return m;
+}
+
+/* Without the TSC: a reset need not move the guest's clock backwards. */
+static void
+drop_tsc(struct kvm_msrs *m)
+{
+    unsigned o = 0;
+
+    for (unsigned i = 0; i < m->nmsrs; i++) {
+        if (m->entries[i].index != MSR_IA32_TSC)
+            m->entries[o++] = m->entries[i];
+    }
+    m->nmsrs = o;
+}
+
+struct kvm_msrs *
+vmm_vcpu_reset_msrs(vmm *vm, unsigned index)
+{
+    struct kvm_msrs *m = vmm_vcpu_msrs_read(vm, index);
+
+    if (m)
+        drop_tsc(m);
+    return m;
+}
+
 void
 vmm_vcpu_state_clear(vmm_vcpu_state *s)
 {
@@ -52,7 +98,6 @@ int
 vmm_vcpu_state_save(vmm *vm, unsigned index, vmm_vcpu_state *s)
 {
     int fd = vm->vcpus[index].fd;
-    int n;
 
     memset(s, 0, sizeof(*s));
     if (ioctl(fd, KVM_GET_MP_STATE, &s->mp) < 0)
@@ -73,14 +118,9 @@ vmm_vcpu_state_save(vmm *vm, unsigned index, vmm_vcpu_state *s)
         return fail(index, "KVM_GET_DEBUGREGS");
     if (ioctl(fd, KVM_GET_LAPIC, &s->lapic) < 0)
         return fail(index, "KVM_GET_LAPIC");
-    s->msrs = msr_list(vm);
+    s->msrs = vmm_vcpu_msrs_read(vm, index);
     if (!s->msrs)
-        return fail(index, "KVM_GET_MSR_INDEX_LIST");
-    /* KVM_GET_MSRS stops at the first MSR it cannot read: keep what it read. */
-    n = ioctl(fd, KVM_GET_MSRS, s->msrs);
-    if (n < 0)
-        return fail(index, "KVM_GET_MSRS");
-    s->msrs->nmsrs = (__u32)n;
+        return -EIO;
     if (ioctl(fd, KVM_GET_VCPU_EVENTS, &s->events) < 0)
         return fail(index, "KVM_GET_VCPU_EVENTS");
     return 0;

@@ -29,6 +29,14 @@ typedef struct {
     struct kvm_clock_data clock;
 } vmm_vm_state;
 
+/* The MSRs KVM saves and restores (KVM_GET_MSR_INDEX_LIST) with their current values on
+ * vCPU @index; NULL on failure (logged). Read at creation, they are what a reset writes back,
+ * so that no paravirtual MSR of the previous boot (kvmclock, steal time, async PF, PV EOI)
+ * keeps KVM writing into the new boot's RAM. */
+struct kvm_msrs *vmm_vcpu_msrs_read(vmm *vm, unsigned index);
+/* The same without IA32_TSC (a reset need not move the guest's clock backwards). */
+struct kvm_msrs *vmm_vcpu_reset_msrs(vmm *vm, unsigned index);
+
 /* vCPUs must be parked (or not started). 0 or -errno, logged. */
 int vmm_vcpu_state_save(vmm *vm, unsigned index, vmm_vcpu_state *s);
 int vmm_vcpu_state_restore(vmm *vm, unsigned index, const vmm_vcpu_state *s);

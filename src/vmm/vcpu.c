@@ -17,6 +17,7 @@
 #include "cpuid.h"
 #include "layout.h"
 #include "log.h"
+#include "vcpu-state.h"
 
 #define VMM_SIG_KICK SIGUSR1
 
@@ -55,6 +56,9 @@ vcpu_create(vmm *vm, vmm_vcpu *v, unsigned index, vmm_error *err)
         ioctl(v->fd, KVM_GET_VCPU_EVENTS, &v->reset_events) < 0)
         return vmm_fail(err, LITE_ECODE_FAILED, errno, "cannot read vCPU %u's reset state",
                         index);
+    v->reset_msrs = vmm_vcpu_reset_msrs(vm, index);
+    if (!v->reset_msrs)
+        return vmm_error_set(err, LITE_ECODE_FAILED, EIO, "cannot read vCPU %u's MSRs", index);
     return 0;
 }
 
@@ -71,7 +75,7 @@ vmm_vcpus_create(vmm *vm, vmm_error *err)
             return ret;
     }
     if ((ret = vmm_vcpus_load_boot_state(vm)) < 0)
-        return vmm_fail(err, LITE_ECODE_FAILED, ret, "cannot load the vCPUs' start state");
+        return vmm_error_set(err, LITE_ECODE_FAILED, ret, "cannot load the vCPUs' start state");
     return 0;
 }
 
@@ -110,21 +114,26 @@ load_boot_state(vmm_vcpu *v)
         lvt0 |= APIC_LVT_MASKED;
         memcpy(lapic.regs + APIC_LVT0, &lvt0, sizeof(lvt0));
     }
-    /* Events too: an exception or interrupt that was being delivered when the guest reset
-     * itself must not be delivered into the fresh boot. */
+    /* An AP waits for INIT/SIPI in the state KVM created it in; the others start at the
+     * entry point. */
+    if (!vmm_boot_vcpu_regs(&vm->plan, v->index, &sregs, &regs))
+        sregs = v->reset_sregs;
+    else
+        mp.mp_state = KVM_MP_STATE_RUNNABLE;
+    /* The order matters. Segment state first: it carries the APIC base, and the LAPIC state
+     * is read in the mode that base selects (a guest that switched to x2APIC would otherwise
+     * get its xAPIC ID mangled and never hear an INIT/SIPI again). MSRs back to their
+     * creation values: kvmclock, steal time, async PF and PV EOI of the previous boot must
+     * not keep KVM writing into the new boot's RAM. Events too: an exception or interrupt
+     * being delivered at the reset must not be delivered into the fresh boot. */
+    if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+        return -errno;
+    if (ioctl(v->fd, KVM_SET_MSRS, v->reset_msrs) != (int)v->reset_msrs->nmsrs)
+        return -EIO;
     if (ioctl(v->fd, KVM_SET_FPU, &v->reset_fpu) < 0 ||
         ioctl(v->fd, KVM_SET_LAPIC, &lapic) < 0 ||
-        ioctl(v->fd, KVM_SET_VCPU_EVENTS, &v->reset_events) < 0)
-        return -errno;
-    if (!vmm_boot_vcpu_regs(&vm->plan, v->index, &sregs, &regs)) {
-        /* An AP waits for INIT/SIPI in the state KVM created it in. */
-        if (ioctl(v->fd, KVM_SET_SREGS, &v->reset_sregs) < 0 ||
-            ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
-            return -errno;
-        return 0;
-    }
-    mp.mp_state = KVM_MP_STATE_RUNNABLE;
-    if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0 ||
+        ioctl(v->fd, KVM_SET_VCPU_EVENTS, &v->reset_events) < 0 ||
+        (mp.mp_state == KVM_MP_STATE_RUNNABLE && ioctl(v->fd, KVM_SET_REGS, &regs) < 0) ||
         ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
         return -errno;
     if (vm->plan.protocol == VMM_BOOT_CPL3 && vm->plan.xsave)

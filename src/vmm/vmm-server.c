@@ -39,14 +39,14 @@ client_free(gpointer p)
     g_free(c);
 }
 
-vmm_server *
-vmm_server_new(const char *path, vmm_server_handler handler, void *opaque)
+int
+vmm_server_new(const char *path, vmm_server_handler handler, void *opaque, vmm_server **out)
 {
     int fd = lite_unix_listen(path);
     vmm_server *s;
 
     if (fd < 0)
-        return NULL;
+        return fd;
     lite_fd_set_nonblock(fd, true);
     s = g_new0(vmm_server, 1);
     s->path = g_strdup(path);
@@ -54,7 +54,8 @@ vmm_server_new(const char *path, vmm_server_handler handler, void *opaque)
     s->clients = g_ptr_array_new_with_free_func(client_free);
     s->handler = handler;
     s->opaque = opaque;
-    return s;
+    *out = s;
+    return 0;
 }
 
 void

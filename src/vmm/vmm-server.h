@@ -13,8 +13,9 @@ typedef struct vmm_server vmm_server;
 /* Answers one request. *@watch set to true makes the connection a watcher (events). */
 typedef lite_msg *(*vmm_server_handler)(void *opaque, const lite_msg *req, bool *watch);
 
-/* Listens on @path; NULL on failure (logged). */
-vmm_server *vmm_server_new(const char *path, vmm_server_handler handler, void *opaque);
+/* Listens on @path: 0, or -errno (logged). */
+int vmm_server_new(const char *path, vmm_server_handler handler, void *opaque,
+                   vmm_server **out);
 /* Closes every connection and removes the socket file. */
 void vmm_server_free(vmm_server *s);
 /* Appends the fds to poll; returns how many. */

@@ -63,6 +63,7 @@ vmm_free(vmm *vm)
             munmap(v->run, vm->run_size);
         lite_fd_cleanup(&v->fd);
         g_free(v->cpuid);
+        g_free(v->reset_msrs);
     }
     g_free(vm->vcpus);
     vmm_server_free(vm->server);
@@ -196,16 +197,16 @@ setup(vmm *vm, vmm_error *err)
     if ((ret = vmm_kvm_open(vm, err)) < 0 || (ret = check_machine(vm, &ram, err)) < 0)
         return ret;
     if ((ret = vmm_mem_init(&vm->mem, ram, VMM_MMIO_HOLE_START, VMM_MMIO_HOLE_END)) < 0)
-        return vmm_fail(err, LITE_ECODE_UNSUPPORTED, ret,
-                        "cannot get %" PRIu64 " MiB of guest RAM on this host: give the "
-                        "domain less memory", ram >> 20);
+        return vmm_error_set(err, LITE_ECODE_UNSUPPORTED, ret,
+                             "cannot get %" PRIu64 " MiB of guest RAM on this host: give the "
+                             "domain less memory", ram >> 20);
     if ((ret = vmm_kvm_create_vm(vm, err)) < 0 || (ret = load_guest(vm, err)) < 0)
         return ret;
     vm->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (vm->notify_fd < 0)
         return vmm_fail(err, LITE_ECODE_FAILED, errno, "eventfd failed");
     if (cfg->console == LITE_CONSOLE_PTY && (ret = vmm_console_open_pty(&vm->console)) < 0)
-        return vmm_fail(err, LITE_ECODE_FAILED, ret, "cannot open the console pty");
+        return vmm_error_set(err, LITE_ECODE_FAILED, ret, "cannot open the console pty");
     if ((ret = add_devices(vm, err)) < 0 || (ret = vmm_vcpus_create(vm, err)) < 0)
         return ret;
     return 0;
@@ -231,12 +232,10 @@ vmm_start(vmm *vm, vmm_error *err)
 
     if ((ret = setup(vm, err)) < 0)
         return ret;
-    if (vm->cfg->control_path) {
-        vm->server = vmm_server_new(vm->cfg->control_path, handle_request, vm);
-        if (!vm->server)
-            return vmm_fail(err, LITE_ECODE_FAILED, EADDRINUSE,
-                            "cannot serve the control socket %s", vm->cfg->control_path);
-    }
+    if (vm->cfg->control_path &&
+        (ret = vmm_server_new(vm->cfg->control_path, handle_request, vm, &vm->server)) < 0)
+        return vmm_error_set(err, LITE_ECODE_FAILED, ret, "cannot serve the control socket %s",
+                             vm->cfg->control_path);
     if ((ret = vmm_vcpus_start(vm, err)) < 0)
         return ret;
     vm->state = "running";

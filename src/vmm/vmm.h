@@ -41,6 +41,7 @@ typedef struct {
     struct kvm_lapic_state reset_lapic;
     struct kvm_mp_state reset_mp;
     struct kvm_vcpu_events reset_events;
+    struct kvm_msrs *reset_msrs;
     struct kvm_cpuid2 *cpuid;
 } vmm_vcpu;
 
