@@ -1,9 +1,11 @@
-/* test-vmm-snapshot.c: the state a snapshot will carry is complete: a running lite-cpl3 guest
- * is paused, its RAM, device, VM and vCPU state saved; the machine is then reset (a fresh
- * boot) and the saved state restored: the guest must go on from where it was (its boot count
- * unchanged, its counter continuing from the saved value), not boot again. In-process, on
- * this host's /dev/kvm; needs root (else exit 77). */
+/* test-vmm-snapshot.c: vCPU and VM state, in-process on this host's /dev/kvm (root, else
+ * exit 77). The state a snapshot will carry is complete: a running lite-cpl3 guest is paused,
+ * its RAM, device, VM and vCPU state saved; the machine is then reset (a fresh boot) and the
+ * saved state restored: the guest must go on from where it was (its boot count unchanged, its
+ * counter continuing from the saved value), not boot again. And a reset forgets the previous
+ * boot: paravirtual MSRs and an x2APIC switch do not survive it. */
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -110,6 +112,75 @@ test_reset_then_restore_continues(void)
     vmm_free(vm);
 }
 
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define KVMCLOCK_GPA 0x1fe000
+#define APIC_BASE_ENABLE (1ULL << 11)
+#define APIC_BASE_X2APIC (1ULL << 10)
+
+static bool
+page_is_zero(vmm *vm, uint64_t gpa)
+{
+    const uint8_t *p = vmm_mem_ptr(&vm->mem, gpa, 4096);
+
+    for (int i = 0; i < 4096; i++) {
+        if (p[i])
+            return false;
+    }
+    return true;
+}
+
+static void
+test_reset_forgets_the_previous_boot(void)
+{
+    g_autoptr(lite_launch) cfg = lite_launch_new(LITE_KIND_VM);
+    g_auto(vmm_error) err = { 0 };
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e;
+    } msr = { .h.nmsrs = 1, .e.index = MSR_KVM_SYSTEM_TIME_NEW };
+    struct kvm_sregs sregs;
+    struct kvm_lapic_state lapic;
+    uint32_t id;
+    vmm *vm;
+
+    cfg->name = g_strdup("reset");
+    cfg->uuid = g_strdup("c7a5fdbd-edaf-9455-926a-d65c16db1809");
+    cfg->memory_kib = 32768;
+    cfg->vcpus = 2;
+    cfg->boot.kernel = g_strdup(g_getenv("LITE_GUEST_CPL3"));
+    vm = vmm_new(cfg);
+    if (vmm_start(vm, &err) < 0)
+        g_error("%s", err.message);
+    g_usleep(100 * 1000);
+    vmm_vcpus_pause(vm);
+
+    /* What a Linux guest does: kvmclock at a page of its RAM, vCPU 1 in x2APIC mode. KVM
+     * writes the clock page as soon as the vCPU runs. */
+    msr.e.data = KVMCLOCK_GPA | 1;
+    g_assert_cmpint(ioctl(vm->vcpus[0].fd, KVM_SET_MSRS, &msr), ==, 1);
+    g_assert_cmpint(ioctl(vm->vcpus[1].fd, KVM_GET_SREGS, &sregs), ==, 0);
+    sregs.apic_base |= APIC_BASE_ENABLE | APIC_BASE_X2APIC;
+    g_assert_cmpint(ioctl(vm->vcpus[1].fd, KVM_SET_SREGS, &sregs), ==, 0);
+    run_for(vm, 100);
+    g_assert_false(page_is_zero(vm, KVMCLOCK_GPA));
+
+    g_assert_cmpint(vmm_reset(vm), ==, 0);
+    run_for(vm, 200);
+    /* The fresh boot's RAM is not written by the old boot's kvmclock... */
+    g_assert_true(page_is_zero(vm, KVMCLOCK_GPA));
+    msr.e.data = 0xdead;
+    g_assert_cmpint(ioctl(vm->vcpus[0].fd, KVM_GET_MSRS, &msr), ==, 1);
+    g_assert_cmpuint(msr.e.data, ==, 0);
+    /* ...and vCPU 1 is back in xAPIC mode with its own APIC ID (1 in bits 31:24). */
+    g_assert_cmpint(ioctl(vm->vcpus[1].fd, KVM_GET_SREGS, &sregs), ==, 0);
+    g_assert_cmpuint(sregs.apic_base & APIC_BASE_X2APIC, ==, 0);
+    g_assert_cmpint(ioctl(vm->vcpus[1].fd, KVM_GET_LAPIC, &lapic), ==, 0);
+    memcpy(&id, lapic.regs + 0x20, sizeof(id));
+    g_assert_cmpuint(id, ==, 1u << 24);
+    g_assert_cmpuint(peek(vm).boots, ==, 1);
+    vmm_free(vm);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -120,5 +191,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/vmm/snapshot/reset-then-restore-continues",
                     test_reset_then_restore_continues);
+    g_test_add_func("/vmm/snapshot/reset-forgets-the-previous-boot",
+                    test_reset_forgets_the_previous_boot);
     return g_test_run();
 }
