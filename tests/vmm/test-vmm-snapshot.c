@@ -29,6 +29,31 @@ peek(vmm *vm)
     return p;
 }
 
+/* The test guest with 2 vCPUs and 32 MiB, no console, no control socket. */
+static lite_launch *
+guest_config(void)
+{
+    lite_launch *cfg = lite_launch_new(LITE_KIND_VM);
+
+    cfg->name = g_strdup("snap");
+    cfg->uuid = g_strdup("c7a5fdbd-edaf-9455-926a-d65c16db1809");
+    cfg->memory_kib = 32768;
+    cfg->vcpus = 2;
+    cfg->boot.kernel = g_strdup(g_getenv("LITE_GUEST_CPL3"));
+    return cfg;
+}
+
+static vmm *
+start(lite_launch *cfg)
+{
+    g_auto(vmm_error) err = { 0 };
+    vmm *vm = vmm_new(cfg);
+
+    if (vmm_start(vm, &err) < 0)
+        g_error("%s", err.message);
+    return vm;
+}
+
 static published
 run_for(vmm *vm, unsigned ms)
 {
@@ -41,23 +66,13 @@ run_for(vmm *vm, unsigned ms)
 static void
 test_reset_then_restore_continues(void)
 {
-    g_autoptr(lite_launch) cfg = lite_launch_new(LITE_KIND_VM);
-    g_auto(vmm_error) err = { 0 };
+    g_autoptr(lite_launch) cfg = guest_config();
     vmm_vcpu_state vcpu[2];
     vmm_vm_state vms;
     g_autoptr(GPtrArray) devices = NULL;
     g_autofree uint8_t *ram = NULL;
     published saved, after_reset, p;
-    vmm *vm;
-
-    cfg->name = g_strdup("snap");
-    cfg->uuid = g_strdup("c7a5fdbd-edaf-9455-926a-d65c16db1809");
-    cfg->memory_kib = 32768;
-    cfg->vcpus = 2;
-    cfg->boot.kernel = g_strdup(g_getenv("LITE_GUEST_CPL3"));
-    vm = vmm_new(cfg);
-    if (vmm_start(vm, &err) < 0)
-        g_error("%s", err.message);
+    vmm *vm = start(cfg);
 
     /* Booted once and counting. */
     g_usleep(300 * 1000);
@@ -132,8 +147,7 @@ page_is_zero(vmm *vm, uint64_t gpa)
 static void
 test_reset_forgets_the_previous_boot(void)
 {
-    g_autoptr(lite_launch) cfg = lite_launch_new(LITE_KIND_VM);
-    g_auto(vmm_error) err = { 0 };
+    g_autoptr(lite_launch) cfg = guest_config();
     struct {
         struct kvm_msrs h;
         struct kvm_msr_entry e;
@@ -141,16 +155,7 @@ test_reset_forgets_the_previous_boot(void)
     struct kvm_sregs sregs;
     struct kvm_lapic_state lapic;
     uint32_t id;
-    vmm *vm;
-
-    cfg->name = g_strdup("reset");
-    cfg->uuid = g_strdup("c7a5fdbd-edaf-9455-926a-d65c16db1809");
-    cfg->memory_kib = 32768;
-    cfg->vcpus = 2;
-    cfg->boot.kernel = g_strdup(g_getenv("LITE_GUEST_CPL3"));
-    vm = vmm_new(cfg);
-    if (vmm_start(vm, &err) < 0)
-        g_error("%s", err.message);
+    vmm *vm = start(cfg);
     g_usleep(100 * 1000);
     vmm_vcpus_pause(vm);
 
