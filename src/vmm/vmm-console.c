@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -110,4 +111,34 @@ vmm_console_check(vmm_console *c)
     else
         atomic_store(&c->connected, false);
     return atomic_load(&c->connected);
+}
+
+#define DRAIN_STALL_MS 50
+#define DRAIN_EMPTY_MS 20
+#define DRAIN_STEP_MS 5
+
+void
+vmm_console_drain(vmm_console *c, int max_ms)
+{
+    lite_autofd slave = -1;
+    int left = -1, stalled = 0, empty = 0;
+
+    if (c->master < 0 || !vmm_console_check(c))
+        return;
+    /* FIONREAD on the slave counts what its reader has not taken yet. Bytes still in the
+     * pty's flip buffer are not counted, so "empty" must hold for a while. */
+    slave = open(c->slave_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (slave < 0)
+        return;
+    for (int waited = 0; waited < max_ms && stalled < DRAIN_STALL_MS && empty < DRAIN_EMPTY_MS;
+         waited += DRAIN_STEP_MS) {
+        int n = 0;
+
+        if (ioctl(slave, FIONREAD, &n) < 0)
+            return;
+        empty = n == 0 ? empty + DRAIN_STEP_MS : 0;
+        stalled = (n > 0 && left >= 0 && n >= left) ? stalled + DRAIN_STEP_MS : 0;
+        left = n;
+        g_usleep(DRAIN_STEP_MS * 1000);
+    }
 }

@@ -31,5 +31,9 @@ void vmm_console_write(vmm_console *c, const uint8_t *buf, size_t len);
 /* Host input: bytes read, 0 when none is available or nobody is connected (the master is
  * then marked disconnected), -errno on other errors. */
 ssize_t vmm_console_read(vmm_console *c, uint8_t *buf, size_t len);
+/* Before exit: gives a reader of the pty up to @max_ms to take what the guest wrote last
+ * ("reboot: Power down"), which the pty would discard when the master closes. Returns as
+ * soon as nothing is left or nobody is taking it (no progress for a short while). */
+void vmm_console_drain(vmm_console *c, int max_ms);
 /* Re-checks whether someone has the slave open (after a hang-up). */
 bool vmm_console_check(vmm_console *c);

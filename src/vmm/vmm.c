@@ -30,6 +30,8 @@
  * room. */
 #define CONSOLE_RECHECK_MS 200
 #define RX_RECHECK_MS 10
+/* How long a console reader may take over the guest's last words before lite-vmm exits. */
+#define CONSOLE_DRAIN_MS 500
 
 vmm *
 vmm_new(lite_launch *cfg)
@@ -588,5 +590,6 @@ vmm_main_loop(vmm *vm)
                                 server_count);
     }
     vmm_vcpus_quit(vm);
+    vmm_console_drain(&vm->console, CONSOLE_DRAIN_MS);
     return vm->exit_status;
 }

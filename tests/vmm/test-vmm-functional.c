@@ -203,8 +203,9 @@ test_shutdown_powers_off(void)
     g_assert_cmpint(w, >=, 0);
     assert_reply(r, "shutdown", NULL);
     assert_event(w, "shutdown/requested");
+    /* lite-vmm lets the reader take the guest's last words before it exits. */
+    g_assert_cmpint(vm_console_wait(r, 0, "power button\npowering off\n", 5000), >, 0);
     assert_event(w, "shutoff/shutdown");
-    g_assert_cmpint(vm_console_wait(r, 0, "power button\npowering off", 2000), >, 0);
     /* The shutoff event is the last thing on the watch connection: then EOF. */
     g_assert_cmpint(read(w, &c, 1), ==, 0);
     g_assert_true(vm_wait_exit(r, 5000));
