@@ -418,77 +418,126 @@ invalid(vmm *vm, const char *verb)
                           vm->state);
 }
 
+static bool
+paused_by_user(const vmm *vm)
+{
+    return is(vm, "paused") && strcmp(vm->reason, "user") == 0;
+}
+
+static lite_msg *
+do_hello(vmm *vm, const char *verb, bool *watch)
+{
+    lite_msg *m = ok();
+
+    lite_msg_set(m, "kind", "vm");
+    lite_msg_set_u64(m, "pid", (uint64_t)getpid());
+    lite_msg_set(m, "state", vm->state);
+    lite_msg_set(m, "reason", vm->reason);
+    if (vm->console.slave_path)
+        lite_msg_set(m, "console", vm->console.slave_path);
+    return m;
+}
+
+static lite_msg *
+do_query(vmm *vm, const char *verb, bool *watch)
+{
+    return query(vm);
+}
+
+static lite_msg *
+do_watch(vmm *vm, const char *verb, bool *watch)
+{
+    *watch = true;
+    return ok();
+}
+
+static lite_msg *
+do_pause(vmm *vm, const char *verb, bool *watch)
+{
+    if (!is(vm, "running"))
+        return invalid(vm, verb);
+    vmm_vcpus_pause(vm);
+    set_state(vm, "paused", "user");
+    return ok();
+}
+
+static lite_msg *
+do_resume(vmm *vm, const char *verb, bool *watch)
+{
+    if (!paused_by_user(vm))
+        return invalid(vm, verb);
+    vmm_vcpus_resume(vm);
+    set_state(vm, "running", "unpaused");
+    return ok();
+}
+
+/* shutdown and reboot: the power button; reboot turns the guest's power off into a restart. */
+static lite_msg *
+do_power_button(vmm *vm, const char *verb, bool *watch)
+{
+    if (!is(vm, "running") && !paused_by_user(vm))
+        return invalid(vm, verb);
+    vm->fake_reboot = strcmp(verb, "reboot") == 0;
+    press_power_button(vm);
+    /* Only an event: the state stays, as the guest may ignore the button. */
+    send_event(vm, "shutdown", "requested");
+    return ok();
+}
+
+static lite_msg *
+do_reset(vmm *vm, const char *verb, bool *watch)
+{
+    /* A user pause survives a reset; a domain stopped by a preserve action runs again. */
+    bool stay_paused = paused_by_user(vm);
+
+    if (!is(vm, "running") && !is(vm, "paused") && !is(vm, "crashed"))
+        return invalid(vm, verb);
+    vmm_vcpus_pause(vm);
+    if (vmm_reset(vm) < 0) {
+        finish(vm, "failed", 1);
+        return lite_msg_error(LITE_ECODE_FAILED, EIO, "the reset failed; the domain is off");
+    }
+    if (!stay_paused) {
+        vmm_vcpus_resume(vm);
+        if (!is(vm, "running"))
+            set_state(vm, "running", "booted");
+    }
+    return ok();
+}
+
+static lite_msg *
+do_destroy(vmm *vm, const char *verb, bool *watch)
+{
+    if (is(vm, "shutoff"))
+        return invalid(vm, verb);
+    /* The main loop acts after this reply went out: reply, shutoff event, close. */
+    vm->destroy_requested = true;
+    return ok();
+}
+
+static const struct {
+    const char *verb;
+    lite_msg *(*fn)(vmm *vm, const char *verb, bool *watch);
+} requests[] = {
+    { "hello", do_hello },
+    { "query", do_query },
+    { "watch", do_watch },
+    { "pause", do_pause },
+    { "resume", do_resume },
+    { "shutdown", do_power_button },
+    { "reboot", do_power_button },
+    { "reset", do_reset },
+    { "destroy", do_destroy },
+};
+
 static lite_msg *
 handle_request(void *opaque, const lite_msg *req, bool *watch)
 {
-    vmm *vm = opaque;
     const char *verb = lite_msg_verb(req);
-    bool live = is(vm, "running") || is(vm, "paused");
 
-    if (strcmp(verb, "hello") == 0) {
-        lite_msg *m = ok();
-
-        lite_msg_set(m, "kind", "vm");
-        lite_msg_set_u64(m, "pid", (uint64_t)getpid());
-        lite_msg_set(m, "state", vm->state);
-        lite_msg_set(m, "reason", vm->reason);
-        if (vm->console.slave_path)
-            lite_msg_set(m, "console", vm->console.slave_path);
-        return m;
-    }
-    if (strcmp(verb, "query") == 0)
-        return query(vm);
-    if (strcmp(verb, "watch") == 0) {
-        *watch = true;
-        return ok();
-    }
-    if (strcmp(verb, "pause") == 0) {
-        if (!is(vm, "running"))
-            return invalid(vm, verb);
-        vmm_vcpus_pause(vm);
-        set_state(vm, "paused", "user");
-        return ok();
-    }
-    if (strcmp(verb, "resume") == 0) {
-        if (!is(vm, "paused") || strcmp(vm->reason, "user") != 0)
-            return invalid(vm, verb);
-        vmm_vcpus_resume(vm);
-        set_state(vm, "running", "unpaused");
-        return ok();
-    }
-    if (strcmp(verb, "shutdown") == 0 || strcmp(verb, "reboot") == 0) {
-        if (!live || (is(vm, "paused") && strcmp(vm->reason, "user") != 0))
-            return invalid(vm, verb);
-        vm->fake_reboot = strcmp(verb, "reboot") == 0;
-        press_power_button(vm);
-        /* Only an event: the state stays, as the guest may ignore the button. */
-        send_event(vm, "shutdown", "requested");
-        return ok();
-    }
-    if (strcmp(verb, "reset") == 0) {
-        /* A user pause survives a reset; a domain stopped by a preserve action runs again. */
-        bool was_paused = is(vm, "paused") && strcmp(vm->reason, "user") == 0;
-
-        if (!live && !is(vm, "crashed"))
-            return invalid(vm, verb);
-        vmm_vcpus_pause(vm);
-        if (vmm_reset(vm) < 0) {
-            finish(vm, "failed", 1);
-            return lite_msg_error(LITE_ECODE_FAILED, EIO, "the reset failed; the domain is off");
-        }
-        if (!was_paused) {
-            vmm_vcpus_resume(vm);
-            if (!is(vm, "running"))
-                set_state(vm, "running", "booted");
-        }
-        return ok();
-    }
-    if (strcmp(verb, "destroy") == 0) {
-        if (is(vm, "shutoff"))
-            return invalid(vm, verb);
-        /* The main loop acts after this reply went out: reply, shutoff event, close. */
-        vm->destroy_requested = true;
-        return ok();
+    for (size_t i = 0; i < G_N_ELEMENTS(requests); i++) {
+        if (strcmp(verb, requests[i].verb) == 0)
+            return requests[i].fn(opaque, verb, watch);
     }
     return lite_msg_error(LITE_ECODE_NO_SUPPORT, ENOTSUP, "lite-vmm does not know '%s'", verb);
 }

@@ -9,9 +9,11 @@
 
 #include <linux/kvm.h>
 
+#include "acpi-pm.h"
 #include "boot.h"
 #include "guest-mem.h"
 #include "launch.h"
+#include "serial.h"
 #include "vmm-console.h"
 #include "vmm-device.h"
 #include "vmm-error.h"
@@ -61,8 +63,8 @@ struct vmm {
     vmm_boot_plan plan;
 
     vmm_pio_bus pio;
-    void *serial;             /* vmm_serial */
-    void *pm;                 /* vmm_acpi_pm */
+    vmm_serial *serial;
+    vmm_acpi_pm *pm;
     struct kvm_irqchip reset_irqchip[3];
     struct kvm_pit_state2 reset_pit;
 
