@@ -2,8 +2,9 @@
  * exit 77). The state a snapshot will carry is complete: a running lite-cpl3 guest is paused,
  * its RAM, device, VM and vCPU state saved; the machine is then reset (a fresh boot) and the
  * saved state restored: the guest must go on from where it was (its boot count unchanged, its
- * counter continuing from the saved value), not boot again. And a reset forgets the previous
- * boot: paravirtual MSRs and an x2APIC switch do not survive it. */
+ * counter continuing from the saved value), not boot again. A pause freezes the counter the
+ * guest publishes in RAM. And a reset forgets the previous boot: paravirtual MSRs and an
+ * x2APIC switch do not survive it. */
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -186,6 +187,27 @@ test_reset_forgets_the_previous_boot(void)
     vmm_free(vm);
 }
 
+/* The counter the guest publishes in RAM stands still while the vCPUs are paused (both
+ * vCPUs spin: one publishes, the other counts), and moves again after resume. */
+static void
+test_pause_freezes_guest_ram(void)
+{
+    g_autoptr(lite_launch) cfg = guest_config();
+    vmm *vm = start(cfg);
+    published a, b, c;
+
+    g_usleep(100 * 1000);
+    vmm_vcpus_pause(vm);
+    a = peek(vm);
+    g_usleep(300 * 1000);
+    b = peek(vm);
+    g_assert_cmpuint(a.counter, >, 0);
+    g_assert_cmpuint(b.counter, ==, a.counter);
+    c = run_for(vm, 100);
+    g_assert_cmpuint(c.counter, >, b.counter);
+    vmm_free(vm);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -196,6 +218,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/vmm/snapshot/reset-then-restore-continues",
                     test_reset_then_restore_continues);
+    g_test_add_func("/vmm/snapshot/pause-freezes-guest-ram", test_pause_freezes_guest_ram);
     g_test_add_func("/vmm/snapshot/reset-forgets-the-previous-boot",
                     test_reset_forgets_the_previous_boot);
     return g_test_run();
