@@ -22,6 +22,7 @@ vmm_console_init(vmm_console *c, int log_fd)
 {
     c->master = -1;
     c->log_fd = log_fd;
+    c->line_len = 0;
     atomic_store(&c->logged, 0);
     c->slave_path = NULL;
     atomic_store(&c->connected, true);
@@ -53,9 +54,30 @@ vmm_console_open_pty(vmm_console *c)
     return -err;
 }
 
+static void
+log_flush(vmm_console *c)
+{
+    if (c->log_fd >= 0 && c->line_len &&
+        atomic_fetch_add(&c->logged, c->line_len) + c->line_len <= VMM_CONSOLE_LOG_MAX &&
+        lite_write_full(c->log_fd, c->line, c->line_len) < 0)
+        c->log_fd = -1;
+    c->line_len = 0;
+}
+
+static void
+log_write(vmm_console *c, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        c->line[c->line_len++] = (char)buf[i];
+        if (buf[i] == '\n' || c->line_len == sizeof(c->line))
+            log_flush(c);
+    }
+}
+
 void
 vmm_console_close(vmm_console *c)
 {
+    log_flush(c);
     lite_fd_cleanup(&c->master);
     g_clear_pointer(&c->slave_path, g_free);
 }
@@ -66,9 +88,7 @@ vmm_console_write(vmm_console *c, const uint8_t *buf, size_t len)
     ssize_t n;
 
     if (c->master < 0) {
-        if (c->log_fd >= 0 && atomic_fetch_add(&c->logged, len) + len <= VMM_CONSOLE_LOG_MAX &&
-            lite_write_full(c->log_fd, buf, len) < 0)
-            c->log_fd = -1;
+        log_write(c, buf, len);
         return;
     }
     if (!atomic_load(&c->connected))

@@ -15,6 +15,10 @@ typedef struct {
     int master;               /* -1: no pty */
     int log_fd;               /* without a pty: where output goes (-1: dropped) */
     atomic_size_t logged;
+    /* Without a pty, output is written a line at a time, so that the guest's lines and
+     * lite-vmm's own log lines on the same fd never cut into each other. */
+    char line[256];
+    size_t line_len;
     char *slave_path;
     /* False once the master reported hang-up (nobody has the slave open): output is dropped
      * and input is not polled until a check shows a reader again. */
@@ -26,7 +30,8 @@ void vmm_console_init(vmm_console *c, int log_fd);
 /* Opens a raw-mode pty; 0 or -errno. */
 int vmm_console_open_pty(vmm_console *c);
 void vmm_console_close(vmm_console *c);
-/* Guest output; never blocks: bytes nobody can take now are dropped. Thread-safe. */
+/* Guest output; never blocks: bytes nobody can take now are dropped. Callers serialize (the
+ * UART calls it under the bus lock). */
 void vmm_console_write(vmm_console *c, const uint8_t *buf, size_t len);
 /* Host input: bytes read, 0 when none is available or nobody is connected (the master is
  * then marked disconnected), -errno on other errors. */

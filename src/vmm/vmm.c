@@ -238,12 +238,12 @@ vmm_start(vmm *vm, vmm_error *err)
         (ret = vmm_server_new(vm->cfg->control_path, handle_request, vm, &vm->server)) < 0)
         return vmm_error_set(err, LITE_ECODE_FAILED, ret, "cannot serve the control socket %s",
                              vm->cfg->control_path);
+    lite_info("starting a %s guest: %u vCPU(s), %" PRIu64 " MiB",
+              vmm_boot_protocol_name(vm->plan.protocol), vm->nr_vcpus, vm->mem.ram_size >> 20);
     if ((ret = vmm_vcpus_start(vm, err)) < 0)
         return ret;
     vm->state = "running";
     vm->reason = "booted";
-    lite_info("%s guest running: %u vCPU(s), %" PRIu64 " MiB",
-              vmm_boot_protocol_name(vm->plan.protocol), vm->nr_vcpus, vm->mem.ram_size >> 20);
     return 0;
 }
 

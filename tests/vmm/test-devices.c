@@ -3,10 +3,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "acpi-pm.h"
 #include "layout.h"
 #include "serial.h"
 #include "sysreset.h"
+#include "vmm-console.h"
 
 typedef struct {
     int level[16];
@@ -269,6 +273,45 @@ test_bus_dispatch(void)
     g_string_free(s.out, TRUE);
 }
 
+/* Without a pty the console goes to the log a whole line at a time, and only so much of it. */
+static void
+test_console_to_log(void)
+{
+    vmm_console c;
+    int p[2];
+    char buf[64] = { 0 };
+    g_autofree uint8_t *flood = g_malloc(VMM_CONSOLE_LOG_MAX);
+    ssize_t n, total = 0;
+
+    g_assert_cmpint(pipe2(p, O_NONBLOCK), ==, 0);
+    vmm_console_init(&c, p[1]);
+    vmm_console_write(&c, (const uint8_t *)"ab", 2);
+    g_assert_cmpint(read(p[0], buf, sizeof(buf)), ==, -1);    /* nothing before the newline */
+    vmm_console_write(&c, (const uint8_t *)"c\nd", 3);
+    g_assert_cmpint(read(p[0], buf, sizeof(buf)), ==, 4);
+    g_assert_cmpmem(buf, 4, "abc\n", 4);
+    vmm_console_close(&c);                                    /* flushes the partial line */
+    g_assert_cmpint(read(p[0], buf, sizeof(buf)), ==, 1);
+    g_assert_cmpint(buf[0], ==, 'd');
+
+    /* A flood stops at the cap (read concurrently in chunks: the pipe is small). */
+    vmm_console_init(&c, p[1]);
+    memset(flood, 'x', VMM_CONSOLE_LOG_MAX);
+    for (size_t off = 0; off < 2 * (size_t)VMM_CONSOLE_LOG_MAX; off += 4096) {
+        vmm_console_write(&c, flood, 4096);
+        while ((n = read(p[0], flood, 4096)) > 0)
+            total += n;
+        memset(flood, 'x', 4096);
+    }
+    vmm_console_close(&c);
+    while ((n = read(p[0], flood, 4096)) > 0)
+        total += n;
+    g_assert_cmpint(total, <=, VMM_CONSOLE_LOG_MAX);
+    g_assert_cmpint(total, >, VMM_CONSOLE_LOG_MAX - 4096);
+    close(p[0]);
+    close(p[1]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -278,5 +321,6 @@ main(int argc, char **argv)
     g_test_add_func("/vmm/devices/acpi-pm-button-and-s5", test_acpi_pm_button_and_s5);
     g_test_add_func("/vmm/devices/reset-ports", test_reset_ports);
     g_test_add_func("/vmm/devices/bus-dispatch", test_bus_dispatch);
+    g_test_add_func("/vmm/devices/console-to-log", test_console_to_log);
     return g_test_run();
 }
