@@ -1,0 +1,96 @@
+/* main.c: lite-vmm --config PATH [--status-fd N]: runs one VM in the foreground and reports
+ * on the status fd (stdout without --status-fd) exactly once:
+ *   ok pid=P [console=/dev/pts/N]         when the vCPUs run and the control socket listens
+ *   error code=C errno=E message=M        when it cannot start (exit status 1)
+ * The driver daemonizes it; lite-vmm does not daemonize itself. With console=none the guest's
+ * serial output goes to stderr (the domain log; stdout may carry the status line), at most
+ * VMM_CONSOLE_LOG_MAX bytes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "control.h"
+#include "fd.h"
+#include "launch.h"
+#include "log.h"
+#include "vmm.h"
+
+static void
+report(int fd, const lite_msg *m)
+{
+    g_autofree char *line = lite_msg_format(m);
+
+    if (lite_write_full(fd, line, strlen(line)) < 0)
+        lite_warn("cannot write the status line: %s", g_strerror(errno));
+    if (fd != STDOUT_FILENO)
+        close(fd);
+}
+
+static int
+fail_status(int fd, const vmm_error *err)
+{
+    g_autoptr(lite_msg) m = lite_msg_error(err->code ? err->code : LITE_ECODE_FAILED, err->err,
+                                           "%s", err->message ? err->message : "unknown error");
+
+    report(fd, m);
+    return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autofree char *config = NULL;
+    gint status_fd = STDOUT_FILENO;
+    GOptionEntry entries[] = {
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &config, "launch config file", "PATH" },
+        { "status-fd", 0, 0, G_OPTION_ARG_INT, &status_fd, "fd for the status line", "N" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- run one lite virtual machine");
+    g_autoptr(GError) gerr = NULL;
+    g_autoptr(lite_launch) cfg = NULL;
+    g_auto(vmm_error) err = { 0 };
+    vmm *vm;
+    int ret;
+
+    lite_log_init("lite-vmm");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &gerr) || !config) {
+        fprintf(stderr, "lite-vmm: %s\n", gerr ? gerr->message : "--config PATH is required");
+        return 2;
+    }
+    if (status_fd < 0 || (status_fd != STDOUT_FILENO && lite_fd_set_cloexec(status_fd, true) < 0)) {
+        fprintf(stderr, "lite-vmm: --status-fd %d is not an open descriptor\n", status_fd);
+        return 2;
+    }
+    if (lite_launch_load(config, &cfg, &gerr) < 0) {
+        vmm_fail(&err, LITE_ECODE_FAILED, gerr->code, "%s", gerr->message);
+        return fail_status(status_fd, &err);
+    }
+    if (cfg->kind != LITE_KIND_VM) {
+        vmm_fail(&err, LITE_ECODE_FAILED, EINVAL, "the launch config is for a %s, not a vm",
+                 lite_kind_name(cfg->kind));
+        return fail_status(status_fd, &err);
+    }
+
+    vm = vmm_new(cfg);
+    if (vmm_start(vm, &err) < 0) {
+        vmm_free(vm);
+        return fail_status(status_fd, &err);
+    }
+    {
+        g_autoptr(lite_msg) m = lite_msg_new("ok");
+
+        lite_msg_set_u64(m, "pid", (uint64_t)getpid());
+        if (vm->console.slave_path)
+            lite_msg_set(m, "console", vm->console.slave_path);
+        report(status_fd, m);
+    }
+    ret = vmm_main_loop(vm);
+    vmm_free(vm);
+    return ret;
+}
