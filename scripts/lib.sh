@@ -10,8 +10,12 @@ LITE_PACKAGES=(
   libvirt-dev libnl-3-dev libnl-route-3-dev
   # run and test: virsh, python-libvirt, sysinfo, and libvirtd for pool-list/net-list
   libvirt-clients python3-libvirt dmidecode libvirt-daemon
-  # tools the tests and images use
-  iproute2 procps
+  # tools the tests and images use: container roots (busybox, debootstrap), networks
+  iproute2 procps iputils-ping busybox-static debootstrap
+  # lite-vmm's ACPI tables are checked by disassembling them (iasl)
+  acpica-tools
+  # benchmark peers measured in the same run (bench/), and the nested KVM test tier
+  crun lxc qemu-system-x86
 )
 
 lite_log() {

@@ -70,6 +70,19 @@ class ConnectTest(DaemonTestCase):
         root = ET.fromstring(self.virsh("domcapabilities").stdout)
         self.assertEqual(root.findtext("domain"), "kvm")
 
+    def test_domcapabilities_tell_what_lite_vmm_found(self):
+        import os
+        import subprocess
+        vmm = os.path.join(self.daemon.libexec, "lite-vmm")
+        probe = subprocess.run([vmm, "--probe"], capture_output=True, text=True).stdout
+        root = ET.fromstring(self.virsh("domcapabilities").stdout)
+        if probe.startswith("ok "):
+            want = dict(kv.split("=", 1) for kv in probe.split()[1:])
+            self.assertEqual(root.find("os").get("supported"), "yes")
+            self.assertEqual(root.find("vcpu").get("max"), want["max-vcpus"])
+        else:
+            self.assertEqual(root.find("os").get("supported"), "no")
+
     def test_domcapabilities_for_containers(self):
         root = ET.fromstring(self.virsh("domcapabilities", "--virttype", "lxc").stdout)
         self.assertEqual(root.findtext("domain"), "lxc")

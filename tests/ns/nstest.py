@@ -374,6 +374,16 @@ def snapshot_diff(before, after):
     return diff
 
 
+def process_gone(pid):
+    """Exited, zombies included: an orphan is reaped by the host's PID 1, which on some
+    hosts takes ~2 s, long after the process itself is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+
+
 def wait_for(cond, timeout, what, step=0.02):
     end = time.time() + timeout
     while time.time() < end:

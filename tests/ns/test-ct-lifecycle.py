@@ -222,7 +222,7 @@ def test_kill9_of_supervisor_takes_the_container_down():
         ct.proc.kill()
         ct.proc.wait()
         # PR_SET_PDEATHSIG: PID 1 (and with it its pid namespace) dies with the supervisor.
-        nstest.wait_for(lambda: not os.path.exists("/proc/%d" % init), 2, "init to die")
+        nstest.wait_for(lambda: nstest.process_gone(init), 2, "init to die")
         # What the driver cleans up, all named in the state file.
         dirs = [l.split("=", 1)[1] for l in state.splitlines() if l.startswith("cgroup-dirs=")]
         dirs = [d for d in dirs[0].split(";") if d]
@@ -245,7 +245,7 @@ def test_start_after_kill9_takes_over_the_stale_cgroups():
         init = int(ct.status["init-pid"])
         ct.proc.kill()
         ct.proc.wait()
-        nstest.wait_for(lambda: not os.path.exists("/proc/%d" % init), 2, "init to die")
+        nstest.wait_for(lambda: nstest.process_gone(init), 2, "init to die")
         assert [d for d in nstest.cgroup_dirs() if "ltest-life12" in d]
         os.unlink(ct.ctl + ".state")
     finally:
