@@ -71,11 +71,16 @@ install_packages() {
 # Configures (or reconfigures) and compiles BUILD against the prepared libvirt tree.
 build_tree() {
   local top=$1 build=$2 tree
+  local log="$build.setup.log"
   tree=$("$top/scripts/libvirt-source.sh")
   if [ -f "$build/build.ninja" ]; then
-    meson setup --reconfigure "$build" "$top" -Dlibvirt_tree="$tree" -Dwerror=true >/dev/null
+    set -- --reconfigure
   else
-    meson setup "$build" "$top" -Dlibvirt_tree="$tree" -Dwerror=true >/dev/null
+    set --
+  fi
+  if ! meson setup "$@" "$build" "$top" -Dlibvirt_tree="$tree" -Dwerror=true >"$log" 2>&1; then
+    cat "$log" >&2
+    return 1
   fi
   lite_log "building"
   ninja -C "$build"

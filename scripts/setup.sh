@@ -1,6 +1,6 @@
 #!/bin/bash
 # setup.sh: the README's first command. On Debian 12, as root: installs every package,
-# builds, installs, starts virtlited, and shows lite:///system answering in virsh.
+# builds, installs, starts virtlited, and boots a demo VM and a demo container (demo.sh).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
@@ -15,7 +15,6 @@ meson install -C "$top/build" --no-rebuild >/dev/null
   install -m 0644 "$top/src/daemon/virtlited.conf" /etc/libvirt/virtlited.conf
 
 "$top/scripts/virtlited-service.sh" restart
-
-lite_log "lite:///system"
 virsh -c lite:///system version
-virsh -c lite:///system list --all
+
+"$top/scripts/demo.sh"
