@@ -183,6 +183,46 @@ class DaemonTestCase(unittest.TestCase):
         return ctx.exception
 
 
+class LifecycleTestCase(DaemonTestCase):
+    """Running domains: one connection with an event log per class, and helpers that
+    define and start domains from the subclass's domain_xml() and clean them up."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.conn = cls.daemon.open()
+        cls.events = EventLog(cls.conn)
+
+    def domain_xml(self, name, **kw):
+        raise NotImplementedError
+
+    def define(self, name, **kw):
+        self.virsh("define", self.write(name + ".xml", self.domain_xml(name, **kw)))
+        self.addCleanup(self.virsh, "undefine", name, check=False)
+        self.addCleanup(self.virsh, "destroy", name, check=False)
+        return self.conn.lookupByName(name)
+
+    def start(self, name, **kw):
+        dom = self.define(name, **kw)
+        self.virsh("start", name)
+        return dom
+
+    def state(self, name):
+        return self.virsh("domstate", "--reason", name).stdout.strip()
+
+    def launcher_status(self, name):
+        """What the status XML says of the launcher: pid, init-pid, cgroup (the last two
+        for containers only, else None)."""
+        import re
+        with open(os.path.join(self.daemon.state_dir, name + ".xml")) as f:
+            text = f.read()
+        init = re.search(r"init-pid='(\d+)'", text)
+        cgroup = re.search(r"cgroup='([^']+)'", text)
+        return (int(re.search(r"<launcher pid='(\d+)'", text).group(1)),
+                int(init.group(1)) if init else None,
+                cgroup.group(1) if cgroup else None)
+
+
 def main():
     skip_unless_root_and_libvirt()
     # Before any connection is opened: events and non-blocking console streams are only

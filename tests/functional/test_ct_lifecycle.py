@@ -4,14 +4,12 @@ root filesystem (tests/images/rootfs-busybox.sh) whose init (tests/ns/ct-init.c)
 
 import glob
 import os
-import re
 import signal
 import subprocess
 import time
-import unittest
 
 import lite_harness
-from lite_harness import Console, DaemonTestCase, EventLog
+from lite_harness import Console, DaemonTestCase, LifecycleTestCase
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -68,34 +66,13 @@ def run(con, cmd, ident="1", timeout=10):
     return m.group(1).decode(errors="replace"), int(m.group(2))
 
 
-class CTLifecycleTest(DaemonTestCase):
+class CTLifecycleTest(LifecycleTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.conn = cls.daemon.open()
-        cls.events = EventLog(cls.conn)
-
-    def define(self, name, **kw):
-        self.virsh("define", self.write(name + ".xml", ct_xml(name, **kw)))
-        self.addCleanup(self.virsh, "undefine", name, check=False)
-        self.addCleanup(self.virsh, "destroy", name, check=False)
-        return self.conn.lookupByName(name)
-
-    def start(self, name, **kw):
-        dom = self.define(name, **kw)
-        self.virsh("start", name)
-        return dom
+    def domain_xml(self, name, **kw):
+        return ct_xml(name, **kw)
 
     def status(self, name):
-        with open(os.path.join(self.daemon.state_dir, name + ".xml")) as f:
-            text = f.read()
-        return (int(re.search(r"<launcher pid='(\d+)'", text).group(1)),
-                int(re.search(r"init-pid='(\d+)'", text).group(1)),
-                re.search(r"cgroup='([^']+)'", text).group(1))
-
-    def state(self, name):
-        return self.virsh("domstate", "--reason", name).stdout.strip()
+        return self.launcher_status(name)
 
     def cgroup_dirs(self, cgroup):
         return [d for d in glob.glob("/sys/fs/cgroup/*" + cgroup) +

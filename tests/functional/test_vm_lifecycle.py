@@ -7,12 +7,11 @@ import glob
 import os
 import re
 import signal
-import subprocess
 import time
 import unittest
 
 import lite_harness
-from lite_harness import Console, DaemonTestCase, EventLog
+from lite_harness import Console, DaemonTestCase, LifecycleTestCase
 
 
 def guest_path():
@@ -56,42 +55,16 @@ def skip_without_kvm():
         raise SystemExit(lite_harness.SKIP)
 
 
-class VMLifecycleTest(DaemonTestCase):
+class VMLifecycleTest(LifecycleTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.conn = cls.daemon.open()
-        cls.events = EventLog(cls.conn)
-
-    def define(self, name, **kw):
-        self.virsh("define", self.write(name + ".xml", vm_xml(name, **kw)))
-        self.addCleanup(self.virsh, "undefine", name, check=False)
-        self.addCleanup(self.virsh, "destroy", name, check=False)
-        return self.conn.lookupByName(name)
-
-    def start(self, name, **kw):
-        dom = self.define(name, **kw)
-        self.virsh("start", name)
-        return dom
+    def domain_xml(self, name, **kw):
+        return vm_xml(name, **kw)
 
     def launcher_pid(self, name):
-        with open(os.path.join(self.daemon.state_dir, name + ".xml")) as f:
-            return int(re.search(r"<launcher pid='(\d+)'", f.read()).group(1))
+        return self.launcher_status(name)[0]
 
     def counter(self, con):
         return guest_counter(con)
-
-    def state(self, name):
-        return self.virsh("domstate", "--reason", name).stdout.strip()
-
-    def wait_state(self, name, want, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.state(name) == want:
-                return
-            time.sleep(0.05)
-        self.fail("%s did not become '%s' (is '%s')" % (name, want, self.state(name)))
 
     def test_start_console_both_ways_and_info(self):
         import libvirt
