@@ -8,8 +8,9 @@ LITE_PACKAGES=(
   dpkg-dev meson ninja-build gcc pkg-config gettext
   libglib2.0-dev libxml2-dev libxml2-utils libgnutls28-dev libtirpc-dev xsltproc
   libvirt-dev libnl-3-dev libnl-route-3-dev
-  # run and test: virsh, python-libvirt, sysinfo, and libvirtd for pool-list/net-list
-  libvirt-clients python3-libvirt dmidecode libvirt-daemon
+  # run and test: virsh, python-libvirt, sysinfo, and libvirtd for pool-list/net-list and
+  # <interface type='network'> (its network driver applies firewall rules with iptables)
+  libvirt-clients python3-libvirt dmidecode libvirt-daemon iptables
   # tools the tests and images use: container roots (busybox, debootstrap), networks
   iproute2 procps iputils-ping busybox-static debootstrap
   # lite-vmm's ACPI tables are checked by disassembling them (iasl)
