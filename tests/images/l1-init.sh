@@ -60,7 +60,7 @@ run_payload() {
 }
 
 load_kvm || finish 1
-echo "VIRT-LITE-L1-READY kvm=yes nested=$(cat /sys/module/kvm_amd/parameters/nested) npt=$(cat /sys/module/kvm_amd/parameters/npt) cpus=$(nproc)"
+echo "VIRT-LITE-L1-READY kvm=yes nested=$(cat /sys/module/kvm_amd/parameters/nested) npt=$(cat /sys/module/kvm_amd/parameters/npt) cpus=$(nproc) clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 run_payload
 status=$?
 send_out

@@ -28,7 +28,10 @@ IMAGES="$HERE/../images"
 # XSETBV bypass L1's KVM; 2 vCPUs and 2 GiB fit the host's 2 cores next to other work.
 L1_MEM=2048
 L1_SMP=2
-L1_CMDLINE="console=ttyS0 quiet loglevel=3 panic=-1"
+# tsc=reliable: TCG's TSC follows host time, but under host load Linux's clocksource watchdog
+# calls it unstable and falls back to jiffies, which lose ticks when L1 is starved: L1's clock
+# (and every timeout and timing measured in L1) would then run slower than real time.
+L1_CMDLINE="console=ttyS0 quiet loglevel=3 panic=-1 tsc=reliable"
 
 timeout_s=600
 retries=1
@@ -132,13 +135,14 @@ run_once() {
   if [ -n "$line" ]; then
     run_status=${line#*status=}
   elif [ "$rc" = 124 ]; then
-    log "L1 run hit the ${timeout_s}s timeout"
+    log "L1 run hit the ${timeout_s}s timeout; its console ended with:"
+    tr -d '\r' <"$raw" | tail -n 15 | sed 's/^/run-l1: | /' >&2
     run_status=124
   else
     log "L1 ended (qemu status $rc) without reporting the payload's status"
     run_status=125
   fi
-  [ -z "$log_file" ] || tr -d '\r' <"$raw" >>"$log_file"
+  [ -z "$log_file" ] || { echo "=== run-l1: try $((try + 1)), status $run_status"; tr -d '\r' <"$raw"; } >>"$log_file"
 }
 
 main() {
