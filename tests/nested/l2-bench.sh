@@ -8,7 +8,7 @@
 # successive L2 boots in one L1 get slower: each sees the same drift.
 # Prints "boot KIND I SECONDS" per boot, then min/median/max per VMM and the ratio of medians.
 
-. ./l2-lib.sh
+. "$(dirname "$0")/l2-lib.sh"
 
 MARKER='VIRT-LITE-GUEST-READY cpus='
 RUNS=5

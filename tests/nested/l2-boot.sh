@@ -3,12 +3,13 @@
 #
 # Options (vm-boot.sh passes them): --vmm-kind lite|qemu --vmm PATH --kernel PATH
 #   --initrd PATH --vcpus N --mem MiB [--machine M] [--qemu-fw DIR] [--cmdline TEXT]
-#   [--type TEXT --expect ERE] [--reboot] [--boot-timeout S]
+#   [--type TEXT --expect ERE] [--reboot] [--boot-timeout S] [--accel kvm|tcg]
+# It runs on the host too (tests/images/test-guest-tcg.sh: QEMU with --accel tcg).
 # Prints "PASS: ..." / "FAIL: ..." per check and "N passed, N failed" last.
 # Exit: 0 all passed; 124 the guest never reached its marker in time (a hang, which run-l1.sh
 # retries once); 1 any other failure.
 
-. ./l2-lib.sh
+. "$(dirname "$0")/l2-lib.sh"
 
 MARKER='VIRT-LITE-GUEST-READY cpus='
 BOOT_TIMEOUT=120
@@ -27,6 +28,7 @@ finish() {
   local code=$1
   [ "$failed" = 0 ] || { echo "--- L2 console ---"; tr -d '\r' <"$W/console.log"; echo "---"; }
   vm_cleanup
+  rm -rf "$W"
   echo "$passed passed, $failed failed"
   [ "$code" != 0 ] || [ "$failed" = 0 ] || code=1
   exit "$code"
@@ -47,6 +49,7 @@ parse_args() {
       --type) TYPE=$2 ;;
       --expect) EXPECT=$2 ;;
       --boot-timeout) BOOT_TIMEOUT=$2 ;;
+      --accel) QEMU_ACCEL=$2 ;;
       --reboot) REBOOT=1; shift; continue ;;
       *) echo "l2-boot: unknown option $1"; exit 2 ;;
     esac
@@ -127,7 +130,7 @@ check_shutdown() {
 main() {
   parse_args "$@"
   echo "l2-boot: $VMM_KIND ${MACHINE:-} vcpus=$VCPUS mem=${MEM_MIB}MiB kernel=${KERNEL##*/}"
-  if ! vm_start "/tmp/l2"; then
+  if ! vm_start "$(mktemp -d /tmp/virt-lite-l2.XXXXXX)"; then
     fail "the VMM did not start"
     finish 1
   fi

@@ -7,6 +7,7 @@
 #   KERNEL INITRD CMDLINE VCPUS MEM_MIB
 #   MACHINE    QEMU only: microvm,rtc=on | q35 | ...
 #   QEMU_FW    QEMU only: its firmware directory (-L)
+#   QEMU_ACCEL QEMU only: kvm (default; the L2 case) or tcg (the images' own test on the host)
 # vm_start DIR sets VMM_PID and CONSOLE (the pty) and appends the console to DIR/console.log.
 #
 # The two kinds differ only in how they start and take requests:
@@ -17,6 +18,7 @@
 #         power-button press, as lite's shutdown) and system_reset (a hard reset: QEMU has no
 #         "ask the guest to reboot").
 
+L2_LIB_DIR=$(dirname "$0")
 VMM_PID=
 CAT_PID=
 CONSOLE=
@@ -56,7 +58,11 @@ wait_match() {
 }
 
 qemu_start() {
-  "$VMM" -L "$QEMU_FW" -accel kvm -cpu host -M "$MACHINE" -m "$MEM_MIB" -smp "$VCPUS" \
+  # Under TCG the default CPU model, not max: with max the cloud kernel on microvm (no HPET,
+  # no PM timer) cannot calibrate the TSC and never gets past early boot.
+  local cpu=host
+  [ "${QEMU_ACCEL:-kvm}" = kvm ] || cpu=qemu64
+  "$VMM" ${QEMU_FW:+-L "$QEMU_FW"} -accel "${QEMU_ACCEL:-kvm}" -cpu "$cpu" -M "$MACHINE" -m "$MEM_MIB" -smp "$VCPUS" \
     -nodefaults -no-user-config -display none \
     -chardev pty,id=con0 -serial chardev:con0 \
     -monitor "unix:$W/ctl,server=on,wait=off" \
@@ -72,7 +78,7 @@ qemu_start() {
 }
 
 lite_start() {
-  sh ./launch-config.sh "l2-$$" "$W/ctl" "$MEM_MIB" "$VCPUS" "$KERNEL" "$INITRD" "$CMDLINE" \
+  sh "$L2_LIB_DIR/launch-config.sh" "l2-$$" "$W/ctl" "$MEM_MIB" "$VCPUS" "$KERNEL" "$INITRD" "$CMDLINE" \
     >"$W/launch.conf"
   "$VMM" --config "$W/launch.conf" --status-fd 3 3>"$W/status" \
     </dev/null >"$W/vmm.out" 2>"$W/vmm.err" &
