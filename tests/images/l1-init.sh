@@ -20,8 +20,8 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts
 # The VMMs under test hand out their console as a pty: devpts must be there.
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+# /tmp and /run stay on the rootfs (already RAM): a tmpfs over them would hide payload
+# files placed there, e.g. a binary copied from the host's /tmp.
 
 finish() {
   echo "VIRT-LITE-L1-EXIT status=$1"
