@@ -2,11 +2,12 @@
 # Run by busybox sh as /payload/run (bench/vm-boot-nested puts it there; see l2-lib.sh).
 #
 # Options: --runs N --kernel PATH --initrd PATH --vcpus N --mem MiB --machine M
-#   --qemu PATH --qemu-fw DIR [--lite PATH] [--cmdline TEXT] [--boot-timeout S]
+#   --qemu PATH --qemu-fw DIR [--lite PATH [--lite-first 0|1]] [--cmdline TEXT]
+#   [--boot-timeout S]
 # A boot is timed from just before the VMM is started to the moment the marker line is seen
-# on its console (polled every 0.1 s), then the VMM is killed. The VMMs take turns, because
+# on its console (polled every 0.1 s); then the guest is powered off from its shell. The VMMs take turns, because
 # successive L2 boots in one L1 get slower: each sees the same drift.
-# Prints "boot KIND I SECONDS" per boot, then min/median/max per VMM and the ratio of medians.
+# Prints "boot KIND I SECONDS" per boot; bench/vm-boot-nested sums up the times files.
 
 . "$(dirname "$0")/l2-lib.sh"
 
@@ -15,6 +16,7 @@ RUNS=5
 BOOT_TIMEOUT=120
 CMDLINE='console=ttyS0 quiet panic=-1'
 LITE=
+LITE_FIRST=0
 QEMU=
 failures=0
 
@@ -30,6 +32,7 @@ parse_args() {
       --qemu) QEMU=$2 ;;
       --qemu-fw) QEMU_FW=$2 ;;
       --lite) LITE=$2 ;;
+      --lite-first) LITE_FIRST=$2 ;;
       --cmdline) CMDLINE=$2 ;;
       --boot-timeout) BOOT_TIMEOUT=$2 ;;
       *) echo "l2-bench: unknown option $1"; exit 2 ;;
@@ -38,7 +41,8 @@ parse_args() {
   done
 }
 
-# boot_once KIND BINARY I: appends "KIND SECONDS" to /tmp/bench/times on success.
+# boot_once KIND BINARY I: appends "KIND SECONDS" to $VIRT_LITE_OUT/times (which run-l1.sh
+# brings back to the host) on success.
 boot_once() {
   local t rc=0
   VMM_KIND=$1 VMM=$2
@@ -47,7 +51,7 @@ boot_once() {
   fi
   wait_match "$W/console.log" "$MARKER" $((BOOT_TIMEOUT * 100)) || rc=$?
   t=$(($(now_cs) - VM_T0))
-  vm_cleanup
+  vm_poweroff
   if [ "$rc" != 0 ]; then
     echo "boot $1 $3 no marker (rc $rc) after $t cs"
     tr -d '\r' <"$W/console.log" | tail -n 5
@@ -55,43 +59,22 @@ boot_once() {
     return
   fi
   printf 'boot %s %d %d.%02d\n' "$1" "$3" $((t / 100)) $((t % 100))
-  printf '%s %d.%02d\n' "$1" $((t / 100)) $((t % 100)) >>/tmp/bench/times
-}
-
-# min/median/max per kind and the lite/qemu ratio of the medians.
-summarise() {
-  awk '
-    { v[$1, ++n[$1]] = $2 }
-    function median(k,   i, j, t, m) {
-      m = n[k]
-      for (i = 1; i <= m; i++) a[i] = v[k, i]
-      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-      lo[k] = a[1]; hi[k] = a[m]
-      return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-    }
-    END {
-      for (k in n) {
-        med[k] = median(k)
-        printf "%-5s boots=%d min=%.2fs median=%.2fs max=%.2fs\n", k, n[k], lo[k], med[k], hi[k]
-      }
-      if (("lite" in med) && ("qemu" in med))
-        printf "ratio lite-vmm/qemu (median): %.2f\n", med["lite"] / med["qemu"]
-    }' /tmp/bench/times
+  printf '%s %d.%02d\n' "$1" $((t / 100)) $((t % 100)) >>"$VIRT_LITE_OUT/times"
 }
 
 main() {
   local i
   parse_args "$@"
   mkdir -p /tmp/bench
-  : >/tmp/bench/times
+  : >"$VIRT_LITE_OUT/times"
   echo "l2-bench: ${KERNEL##*/} vcpus=$VCPUS mem=${MEM_MIB}MiB runs=$RUNS qemu -M $MACHINE${LITE:+ and lite-vmm}"
   i=1
   while [ "$i" -le "$RUNS" ]; do
+    [ -z "$LITE" ] || [ "$LITE_FIRST" = 0 ] || boot_once lite "$LITE" "$i"
     boot_once qemu "$QEMU" "$i"
-    [ -z "$LITE" ] || boot_once lite "$LITE" "$i"
+    [ -z "$LITE" ] || [ "$LITE_FIRST" = 1 ] || boot_once lite "$LITE" "$i"
     i=$((i + 1))
   done
-  summarise
   echo "failures=$failures"
   [ "$failures" = 0 ]
 }

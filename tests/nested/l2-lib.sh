@@ -147,6 +147,15 @@ vm_wait_exit() {
   return 0
 }
 
+# vm_poweroff: the guest powers itself off from its shell; the VMM gets 30 s to exit before
+# it is killed. A clean exit matters more than speed: L1s whose VMMs were killed with SIGKILL
+# while their vCPUs ran locked up after a few boots.
+vm_poweroff() {
+  vm_type "poweroff -f"
+  vm_wait_exit 3000 || true
+  vm_cleanup
+}
+
 # Kill what vm_start started, if still there.
 vm_cleanup() {
   if vm_alive; then

@@ -98,7 +98,8 @@ main() {
   [ "$reboot" = 0 ] || args+=(--reboot)
   # socat talks to the control socket; it is a dynamically linked Debian binary.
   command -v socat >/dev/null || { echo "vm-boot: skip: socat is not installed" >&2; exit 77; }
-  run_args=(--bin "$(command -v socat)" --timeout "$l1_timeout")
+  # l2-boot.sh prints after every step; the longest step is one boot.
+  run_args=(--bin "$(command -v socat)" --timeout "$l1_timeout" --idle $((boot_timeout + 90)))
   [ -z "$log_file" ] || run_args+=(--log "$log_file")
 
   if [ "$vmm" = qemu ]; then
