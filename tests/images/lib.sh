@@ -146,3 +146,12 @@ cache_entry() {
   fi
   echo "$dir/$key"
 }
+
+# The path build.sh prints for TARGET. Use it in an assignment (p=$(image_path X)): a failed
+# build then ends the caller with build.sh's status, 77 (skip) included.
+image_path() {
+  local p rc=0
+  p=$("$IMAGES_SRC/build.sh" "$1") || rc=$?
+  [ "$rc" = 0 ] || { img_log "build.sh $1 failed ($rc)"; exit "$rc"; }
+  echo "$p"
+}

@@ -11,13 +11,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-
-image() {
-  local p rc=0
-  p=$("$HERE/build.sh" "$1") || rc=$?
-  [ "$rc" = 0 ] || exit "$rc"
-  echo "$p"
-}
+. "$HERE/lib.sh"
 
 main() {
   local flavour=${1:-cloud} kernel initrd qemu machine vcpus mem
@@ -28,8 +22,8 @@ main() {
     generic) machine=q35 vcpus=2 mem=512 ;;
     *) echo "usage: $0 cloud|generic" >&2; exit 2 ;;
   esac
-  kernel=$(image "kernel-$flavour")
-  initrd=$(image initramfs-guest)
+  kernel=$(image_path "kernel-$flavour")
+  initrd=$(image_path initramfs-guest)
   exec sh "$HERE/../nested/l2-boot.sh" --vmm-kind qemu --vmm "$qemu" --accel tcg \
     --machine "$machine" --vcpus "$vcpus" --mem "$mem" --kernel "$kernel" --initrd "$initrd" \
     --reboot

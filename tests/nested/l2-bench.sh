@@ -22,19 +22,12 @@ failures=0
 
 parse_args() {
   while [ $# -gt 0 ]; do
+    vm_option "$1" "${2:-}" && { shift 2; continue; }
     case $1 in
       --runs) RUNS=$2 ;;
-      --kernel) KERNEL=$2 ;;
-      --initrd) INITRD=$2 ;;
-      --vcpus) VCPUS=$2 ;;
-      --mem) MEM_MIB=$2 ;;
-      --machine) MACHINE=$2 ;;
       --qemu) QEMU=$2 ;;
-      --qemu-fw) QEMU_FW=$2 ;;
       --lite) LITE=$2 ;;
       --lite-first) LITE_FIRST=$2 ;;
-      --cmdline) CMDLINE=$2 ;;
-      --boot-timeout) BOOT_TIMEOUT=$2 ;;
       *) echo "l2-bench: unknown option $1"; exit 2 ;;
     esac
     shift 2

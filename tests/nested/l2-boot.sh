@@ -36,19 +36,12 @@ finish() {
 
 parse_args() {
   while [ $# -gt 0 ]; do
+    vm_option "$1" "${2:-}" && { shift 2; continue; }
     case $1 in
       --vmm-kind) VMM_KIND=$2 ;;
       --vmm) VMM=$2 ;;
-      --kernel) KERNEL=$2 ;;
-      --initrd) INITRD=$2 ;;
-      --vcpus) VCPUS=$2 ;;
-      --mem) MEM_MIB=$2 ;;
-      --machine) MACHINE=$2 ;;
-      --qemu-fw) QEMU_FW=$2 ;;
-      --cmdline) CMDLINE=$2 ;;
       --type) TYPE=$2 ;;
       --expect) EXPECT=$2 ;;
-      --boot-timeout) BOOT_TIMEOUT=$2 ;;
       --accel) QEMU_ACCEL=$2 ;;
       --reboot) REBOOT=1; shift; continue ;;
       *) echo "l2-boot: unknown option $1"; exit 2 ;;

@@ -24,6 +24,22 @@ CAT_PID=
 CONSOLE=
 W=
 
+# vm_option NAME VALUE: takes one of the VM options both l2-boot.sh and l2-bench.sh accept;
+# 1 if NAME is none of them.
+vm_option() {
+  case $1 in
+    --kernel) KERNEL=$2 ;;
+    --initrd) INITRD=$2 ;;
+    --vcpus) VCPUS=$2 ;;
+    --mem) MEM_MIB=$2 ;;
+    --machine) MACHINE=$2 ;;
+    --qemu-fw) QEMU_FW=$2 ;;
+    --cmdline) CMDLINE=$2 ;;
+    --boot-timeout) BOOT_TIMEOUT=$2 ;;
+    *) return 1 ;;
+  esac
+}
+
 # Time in centiseconds since L1 boot: the only clock busybox gives cheaply.
 now_cs() {
   local up rest

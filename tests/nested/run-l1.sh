@@ -23,8 +23,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-IMAGES="$HERE/../images"
-. "$IMAGES/lib.sh"
+. "$HERE/../images/lib.sh"
 
 # The L1 machine of the design note: -xsave because QEMU 7.2's TCG otherwise lets the L2's
 # XSETBV bypass L1's KVM; 2 vCPUs and 2 GiB fit the host's 2 cores next to other work.
@@ -74,14 +73,6 @@ ensure_qemu() {
   fi
   log "skip: qemu-system-x86_64 is not installed and cannot be"
   exit 77
-}
-
-# Prints a path from build.sh, or leaves with its exit status (77 = skip).
-image() {
-  local p rc=0
-  p=$("$IMAGES/build.sh" "$1") || rc=$?
-  [ "$rc" = 0 ] || { log "tests/images/build.sh $1 failed ($rc)"; exit "$rc"; }
-  echo "$p"
 }
 
 # The payload as one cpio: /payload, its args, --bin closures, --file copies.
@@ -202,8 +193,8 @@ main() {
   shift
 
   ensure_qemu
-  kernel=$(image kernel-generic)
-  l1_cpio=$(image initramfs-l1)
+  kernel=$(image_path kernel-generic)
+  l1_cpio=$(image_path initramfs-l1)
   tmp=$(mktemp -d /tmp/virt-lite-l1.XXXXXX)
   trap cleanup EXIT
   trap 'exit 130' INT TERM

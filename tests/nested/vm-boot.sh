@@ -22,7 +22,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-IMAGES="$HERE/../images"
+. "$HERE/../images/lib.sh"
 
 vmm=
 kernel=
@@ -44,13 +44,6 @@ usage() {
 }
 
 cleanup() { [ -z "$tmp" ] || rm -rf "$tmp"; }
-
-image() {
-  local p rc=0
-  p=$("$IMAGES/build.sh" "$1") || rc=$?
-  [ "$rc" = 0 ] || exit "$rc"
-  echo "$p"
-}
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -85,8 +78,8 @@ main() {
   cp "$HERE/l2-boot.sh" "$payload/run"
   cp "$HERE/l2-lib.sh" "$HERE/launch-config.sh" "$payload/"
   # Assignments, not arguments: a failed build (77 = skip) must end the script.
-  k=$(image "kernel-$kernel")
-  i=$(image initramfs-guest)
+  k=$(image_path "kernel-$kernel")
+  i=$(image_path initramfs-guest)
   cp "$k" "$payload/vmlinuz"
   cp "$i" "$payload/initrd"
 
@@ -103,7 +96,7 @@ main() {
   [ -z "$log_file" ] || run_args+=(--log "$log_file")
 
   if [ "$vmm" = qemu ]; then
-    peer=$(image qemu-peer)
+    peer=$(image_path qemu-peer)
     [ -n "$machine" ] || { [ "$kernel" = cloud ] && machine=microvm,rtc=on || machine=q35; }
     args+=(--vmm-kind qemu --vmm /usr/bin/qemu-system-x86_64 --machine "$machine"
            --qemu-fw /usr/share/virt-lite-qemu)
