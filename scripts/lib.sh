@@ -17,6 +17,8 @@ LITE_PACKAGES=(
   acpica-tools
   # benchmark peers measured in the same run (bench/), and the nested KVM test tier
   crun lxc qemu-system-x86
+  # the nested tier packs its L1 initramfs (cpio) and talks to control sockets (socat)
+  cpio socat
 )
 
 lite_log() {
