@@ -272,7 +272,11 @@ class LibvirtLxcDaemon(VirshDaemon):
             if not os.path.isdir(d):
                 os.makedirs(d)
                 self.made.append(d)
-            script += "mount -t tmpfs lbench-libvirtd %s && " % d
+            # On the temp dir's file system, as virt-lite's VIRT_LITE_ROOT: both daemons
+            # pay the same for their fsyncs.
+            mine = os.path.join(self.dir, "state", d.strip("/").replace("/", "-"))
+            os.makedirs(mine)
+            script += "mount --bind %s %s && " % (mine, d)
         script += "exec /usr/sbin/libvirtd -f %s -p %s/libvirtd.pid" % (conf, self.dir)
         env = dict(os.environ, LIBVIRT_DRIVER_DIR=drivers)
         with open(os.path.join(self.dir, "stdout"), "wb") as out:
