@@ -1,6 +1,5 @@
 /* test-ns-pure.c: lite-ns's pure parts: id maps against subuid files, the mount plan, cgroup
- * paths and layout detection, how PID 1's end is read, init's environment, the rtnetlink
- * request that makes a veth pair. */
+ * paths and layout detection, how PID 1's end is read, init's environment. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -13,11 +12,6 @@
 #include "ns-child.h"
 #include "ns-idmap.h"
 #include "ns-mount.h"
-#include "ns-net.h"
-
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <linux/veth.h>
 
 static GArray *
 map_of(const lite_idmap *items, size_t n)
@@ -263,73 +257,6 @@ test_init_environment(void)
                                   "container_uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809"));
 }
 
-/* The attribute @type among those in [@data, @data + @len), or NULL. */
-static const struct rtattr *
-find_attr(const void *data, size_t len, unsigned short type)
-{
-    int left = (int)len;
-
-    for (const struct rtattr *a = data; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
-        if (a->rta_type == type)
-            return a;
-    }
-    return NULL;
-}
-
-static void
-test_veth_request_nests_the_peer_in_the_container_netns(void)
-{
-    static const uint8_t hmac[6] = { 0xfe, 0x54, 0, 1, 2, 3 };
-    static const uint8_t gmac[6] = { 0x52, 0x54, 0, 1, 2, 3 };
-    ns_nl_msg m;
-    const struct rtattr *info, *data, *peer, *a;
-    const void *attrs;
-    size_t len;
-
-    g_assert_cmpint(ns_nl_veth_msg(&m, "vnet7", hmac, "eth0", gmac, 4242), ==, 0);
-    g_assert_cmpint(m.h.nlmsg_type, ==, RTM_NEWLINK);
-    g_assert_cmpint(m.h.nlmsg_flags, ==, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-    attrs = (const char *)NLMSG_DATA(&m.h) + NLMSG_ALIGN(sizeof(struct ifinfomsg));
-    len = m.h.nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct ifinfomsg)));
-
-    g_assert_cmpstr(RTA_DATA(find_attr(attrs, len, IFLA_IFNAME)), ==, "vnet7");
-    a = find_attr(attrs, len, IFLA_ADDRESS);
-    g_assert_cmpint(RTA_PAYLOAD(a), ==, 6);
-    g_assert_cmpmem(RTA_DATA(a), 6, hmac, 6);
-    /* IFLA_NET_NS_PID belongs to the peer only: the host end stays on the host. */
-    g_assert_null(find_attr(attrs, len, IFLA_NET_NS_PID));
-
-    info = find_attr(attrs, len, IFLA_LINKINFO);
-    g_assert_nonnull(info);
-    g_assert_cmpstr(RTA_DATA(find_attr(RTA_DATA(info), RTA_PAYLOAD(info), IFLA_INFO_KIND)), ==,
-                    "veth");
-    data = find_attr(RTA_DATA(info), RTA_PAYLOAD(info), IFLA_INFO_DATA);
-    g_assert_nonnull(data);
-    peer = find_attr(RTA_DATA(data), RTA_PAYLOAD(data), VETH_INFO_PEER);
-    g_assert_nonnull(peer);
-    /* The peer's payload: its own ifinfomsg, then its attributes. */
-    attrs = (const char *)RTA_DATA(peer) + NLMSG_ALIGN(sizeof(struct ifinfomsg));
-    len = RTA_PAYLOAD(peer) - NLMSG_ALIGN(sizeof(struct ifinfomsg));
-    g_assert_cmpstr(RTA_DATA(find_attr(attrs, len, IFLA_IFNAME)), ==, "eth0");
-    g_assert_cmpmem(RTA_DATA(find_attr(attrs, len, IFLA_ADDRESS)), 6, gmac, 6);
-    g_assert_cmpuint(*(const uint32_t *)RTA_DATA(find_attr(attrs, len, IFLA_NET_NS_PID)), ==,
-                     4242);
-    /* The nests end where the message ends. */
-    g_assert_cmpuint((const char *)info + RTA_ALIGN(info->rta_len) - (const char *)m.buf, ==,
-                     m.h.nlmsg_len);
-}
-
-static void
-test_netlink_request_that_would_overflow_is_refused(void)
-{
-    static const uint8_t mac[6] = { 0x52, 0x54, 0, 1, 2, 3 };
-    g_autofree char *huge = g_strnfill(sizeof(ns_nl_msg), 'x');
-    ns_nl_msg m;
-
-    g_assert_cmpint(ns_nl_veth_msg(&m, "vnet0", mac, huge, mac, 1), ==, -ENOBUFS);
-    g_assert_cmpuint(m.h.nlmsg_len, ==, 0);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -348,7 +275,5 @@ main(int argc, char **argv)
     g_test_add_func("/ns/cgroup/path", test_cgroup_path_for_names);
     g_test_add_func("/ns/boot/end-classified", test_end_of_pid1_is_classified);
     g_test_add_func("/ns/child/environment", test_init_environment);
-    g_test_add_func("/ns/net/veth-request", test_veth_request_nests_the_peer_in_the_container_netns);
-    g_test_add_func("/ns/net/request-overflow", test_netlink_request_that_would_overflow_is_refused);
     return g_test_run();
 }
