@@ -145,13 +145,16 @@ ns_preflight(ns_ct *ct, char **why, const char **code)
     return 0;
 }
 
+/* Into new namespaces and, with @cgroup2_fd, straight into the container's cgroup2
+ * directory (CLONE_INTO_CGROUP, Linux 5.7). */
 static pid_t
-clone_into_namespaces(int flags, int *pidfd)
+clone_into_namespaces(int flags, int cgroup2_fd, int *pidfd)
 {
     struct clone_args args = {
-        .flags = (uint64_t)flags | CLONE_PIDFD,
+        .flags = (uint64_t)flags | CLONE_PIDFD | (cgroup2_fd >= 0 ? CLONE_INTO_CGROUP : 0),
         .pidfd = (uint64_t)(uintptr_t)pidfd,
         .exit_signal = SIGCHLD,
+        .cgroup = cgroup2_fd >= 0 ? (uint64_t)cgroup2_fd : 0,
     };
 
     return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -166,13 +169,6 @@ prepare_child(ns_ct *ct, pid_t pid, char **why)
 
     if (ct->userns && (ret = ns_idmap_write(pid, c->uidmap, c->gidmap)) < 0) {
         *why = g_strdup_printf("cannot write the id maps of pid %d: %s", (int)pid,
-                               g_strerror(-ret));
-        return ret;
-    }
-    /* Only PID 1 goes in: a supervisor left there would make systemd fail to move
-     * "remaining userspace processes". Its children inherit the cgroup. */
-    if ((ret = ns_cg_attach(ct->cg, pid)) < 0) {
-        *why = g_strdup_printf("cannot move pid %d into cgroup %s: %s", (int)pid, ct->cg->path,
                                g_strerror(-ret));
         return ret;
     }
@@ -224,6 +220,13 @@ ns_boot(ns_ct *ct, char **why)
 
     if ((ret = ns_cg_create(ct->cg, l, why)) < 0)
         return ret;
+    /* Only PID 1 goes in, by itself (ns-cgroup.h): a supervisor left there would make
+     * systemd fail to move "remaining userspace processes". Its children inherit it. */
+    if ((ret = ns_cg_join_open(ct->cg)) < 0) {
+        *why = g_strdup_printf("cannot open cgroup %s for the container's init: %s",
+                               ct->cg->path, g_strerror(-ret));
+        goto fail;
+    }
     if (ct->userns && ct->console &&
         (ret = ns_console_chown(ct->console, ns_idmap_to_host(l->ct.uidmap, 0),
                                 ns_idmap_to_host(l->ct.gidmap, env.tty_gid_mapped ? 5 : 0))) < 0) {
@@ -238,7 +241,7 @@ ns_boot(ns_ct *ct, char **why)
     }
     mine = sv[0];
     theirs = sv[1];
-    pid = clone_into_namespaces(flags, &pidfd);
+    pid = clone_into_namespaces(flags, ns_cg_join_v2_fd(ct->cg), &pidfd);
     if (pid < 0) {
         ret = -errno;
         *why = g_strdup_printf("cannot clone into new namespaces: %s", g_strerror(-ret));
@@ -248,6 +251,7 @@ ns_boot(ns_ct *ct, char **why)
         ns_child_args args = {
             .cfg = l, .root = ct->root, .root_readonly = ct->root_readonly, .plan = plan,
             .userns = ct->userns, .console = ct->console != NULL, .sync_fd = theirs,
+            .cg = ct->cg,
         };
         close(mine);
         ns_child_run(&args);
@@ -262,10 +266,12 @@ ns_boot(ns_ct *ct, char **why)
             *why = g_strdup_printf("the container's init went away: %s", g_strerror(-ret));
         goto fail;
     }
+    ns_cg_join_close(ct->cg);
     lite_info("container %s: init %s is pid %d", l->name, l->ct.init, (int)pid);
     return 0;
 
  fail:
+    ns_cg_join_close(ct->cg);
     if (ct->init_pid > 0) {
         siginfo_t info;
 

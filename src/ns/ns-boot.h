@@ -29,8 +29,8 @@ typedef struct {
  * cgroup layout. 0 or -errno with @why and @code (a LITE_ECODE_*). */
 int ns_preflight(ns_ct *ct, char **why, const char **code);
 
-/* Starts the container: cgroups with limits, clone into new namespaces, id maps, cgroup
- * placement of PID 1 only, veths, go, and waits until init is exec'd. On failure nothing of
+/* Starts the container: cgroups with limits, clone into new namespaces (and the cgroup2
+ * directory), id maps, veths, go, PID 1 joins its v1 cgroups, and waits until init is exec'd. On failure nothing of
  * the boot is left and @why says what failed. */
 int ns_boot(ns_ct *ct, char **why);
 

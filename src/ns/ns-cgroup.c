@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "log.h"
 #include "ns-devfilter.h"
 #include "ns-fs.h"
@@ -27,6 +28,7 @@ hier_free(gpointer p)
 {
     ns_cg_hier *h = p;
 
+    lite_fd_cleanup(&h->join_fd);
     g_free(h->controllers);
     g_free(h->mount);
     g_free(h->dir);
@@ -130,6 +132,7 @@ ns_cg_detect(const char *self_cgroup, const char *mountinfo, ns_cgroups **out)
         if (!mount)
             continue;
         h = g_new0(ns_cg_hier, 1);
+        h->join_fd = -1;
         h->v2 = v2;
         h->controllers = g_strdup(v2 ? "" : f[1]);
         h->mount = mount;
@@ -538,20 +541,52 @@ ns_cg_create(ns_cgroups *cg, const lite_launch *l, char **why)
 }
 
 int
-ns_cg_attach(const ns_cgroups *cg, pid_t pid)
+ns_cg_join_open(ns_cgroups *cg)
 {
-    g_autofree char *text = g_strdup_printf("%d", (int)pid);
-
     for (guint i = 0; i < cg->hiers->len; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
-        int ret = ns_file_write(h->dir, "cgroup.procs", text);
+        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+        g_autofree char *tasks = g_build_filename(h->dir, "tasks", NULL);
 
-        if (ret < 0) {
-            lite_err("cannot move pid %d into %s: %s", (int)pid, h->dir, g_strerror(-ret));
+        h->join_fd = h->v2 ? open(h->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)
+                           : open(tasks, O_WRONLY | O_CLOEXEC);
+        if (h->join_fd < 0) {
+            int ret = -errno;
+            lite_err("cannot open %s for the container's init: %s", h->v2 ? h->dir : tasks,
+                     g_strerror(-ret));
+            ns_cg_join_close(cg);
             return ret;
         }
     }
     return 0;
+}
+
+int
+ns_cg_join_v2_fd(const ns_cgroups *cg)
+{
+    const ns_cg_hier *h = find_v2(cg);
+
+    return h ? h->join_fd : -1;
+}
+
+int
+ns_cg_join_self(const ns_cgroups *cg, const char **failed)
+{
+    for (guint i = 0; i < cg->hiers->len; i++) {
+        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+
+        if (!h->v2 && write(h->join_fd, "0", 1) != 1) {
+            *failed = h->dir;
+            return -errno;
+        }
+    }
+    return 0;
+}
+
+void
+ns_cg_join_close(ns_cgroups *cg)
+{
+    for (guint i = 0; i < cg->hiers->len; i++)
+        lite_fd_cleanup(&((ns_cg_hier *)g_ptr_array_index(cg->hiers, i))->join_fd);
 }
 
 int

@@ -24,6 +24,7 @@ typedef struct {
     char *mount;          /* where the hierarchy is mounted on the host */
     char *dir;            /* the container's cgroup: mount + path */
     bool created;         /* dir is ours to remove */
+    int join_fd;          /* while PID 1 joins: v1 its tasks file, v2 the directory; -1 */
 } ns_cg_hier;
 
 typedef struct {
@@ -53,8 +54,20 @@ void ns_cg_place(ns_cgroups *cg, const char *path);
  * it is -EBUSY. 0 or -errno, with every directory it made removed again; @why says what the
  * kernel refused. */
 int ns_cg_create(ns_cgroups *cg, const lite_launch *l, char **why);
-/* Moves @pid (only the container's PID 1) into the cgroup of every hierarchy. */
-int ns_cg_attach(const ns_cgroups *cg, pid_t pid);
+/* How the container's PID 1 (and only it) gets into its cgroups without the supervisor
+ * writing its pid anywhere. A pid written to cgroup.procs makes the kernel take its global
+ * threadgroup lock for writing, which waits for an RCU grace period: 6-18 ms for the ten
+ * hierarchies of this host, most of a start. A task moving itself through a v1 tasks file
+ * ("0") does not take that lock (~1 ms for all), and clone3's CLONE_INTO_CGROUP starts it
+ * in its cgroup2 directory. The supervisor opens the files (the kernel checks the opener's
+ * credentials, so this works from inside a user namespace too) before the clone:
+ * ns_cg_join_open, then clone with CLONE_INTO_CGROUP of ns_cg_join_v2_fd (if not -1); the
+ * child calls ns_cg_join_self; the supervisor closes with ns_cg_join_close. 0 or -errno. */
+int ns_cg_join_open(ns_cgroups *cg);
+int ns_cg_join_v2_fd(const ns_cgroups *cg);
+/* In the child: joins every v1 hierarchy; 0, or -errno with @failed the directory. */
+int ns_cg_join_self(const ns_cgroups *cg, const char **failed);
+void ns_cg_join_close(ns_cgroups *cg);
 /* Hands the cgroup2 directory to the container's root user (a user namespace's systemd must
  * create its own subtree). */
 int ns_cg_chown(const ns_cgroups *cg, uid_t uid, gid_t gid);

@@ -1,9 +1,10 @@
 /* ns-child.c: the container's PID 1 from clone to exec, read top to bottom (like libvirt's
  * lxcContainerChild).
  *
- * The supervisor has cloned us into new pid, mount, uts, ipc, net (and user) namespaces and,
- * before saying go on the sync socket, written our id maps, moved us into our cgroups and put
- * our network interfaces into our network namespace. From here everything happens inside.
+ * The supervisor has cloned us into new pid, mount, uts, ipc, net (and user) namespaces and
+ * our cgroup2 directory and, before saying go on the sync socket, written our id maps and put
+ * our network interfaces into our network namespace. We join our v1 cgroups ourselves (see
+ * ns-cgroup.h for why). From here everything happens inside.
  * Success is the exec itself: the sync socket is close-on-exec, so the supervisor reads EOF.
  */
 #include "ns-child.h"
@@ -165,12 +166,20 @@ ns_child_run(const ns_child_args *a)
 {
     const lite_launch *cfg = a->cfg;
     g_autofree char *why = NULL;
+    const char *failed = NULL;
     char go;
     int ret;
 
-    /* 1. Wait until the supervisor has set up what only it can: id maps, cgroups, veths. */
+    /* 1. Wait until the supervisor has set up what only it can: id maps, veths. */
     if (lite_read_full(a->sync_fd, &go, 1) < 0)
         _exit(127);
+
+    /* 1b. Into our cgroup of every v1 hierarchy, through the tasks files the supervisor
+     * opened (cgroup2: clone put us there). */
+    if ((ret = ns_cg_join_self(a->cg, &failed)) < 0) {
+        why = g_strdup_printf("cannot join cgroup %s", failed);
+        child_fail(a->sync_fd, -ret, why);
+    }
 
     /* 2. Become root of our user namespace (the ids exist now). */
     if (a->userns && (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 ||

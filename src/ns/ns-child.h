@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "launch.h"
+#include "ns-cgroup.h"
 
 typedef struct {
     const lite_launch *cfg;
@@ -15,6 +16,7 @@ typedef struct {
     bool userns;               /* ids come from [idmap]: become root inside */
     bool console;              /* /dev/console is the console pty (else stdio is /dev/null) */
     int sync_fd;               /* our end of the supervisor's socketpair */
+    const ns_cgroups *cg;      /* with join fds open (ns_cg_join_open) */
 } ns_child_args;
 
 /* The recipe, top to bottom. Waits for the supervisor's go, sets the container up and execs

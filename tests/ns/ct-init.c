@@ -10,9 +10,13 @@
  *   exit N               -> init exits with N
  * SIGTERM powers off and SIGHUP reboots, like sysvinit's runlevels 0 and 6.
  * With --marker-exit it prints the marker and exits 0 at once (start-up benchmarks).
+ * With --marker-file PATH it also writes the marker line to PATH (a fifo the benchmark reads:
+ * a start through libvirt has no launcher stdout to watch and opens the console too late).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +80,21 @@ alloc(const char *id, long mib)
     printf("done %s rc=%d\n", id, wait_for(pid));
 }
 
+/* The marker on stdout and, when asked, in @path. */
+static void
+marker(const char *host, const char *path)
+{
+    printf(MARKER " host=%s pid=%d\n", host, (int)getpid());
+    if (path) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+        if (fd >= 0) {
+            dprintf(fd, MARKER " host=%s pid=%d\n", host, (int)getpid());
+            close(fd);
+        }
+    }
+}
+
 static int
 read_line(char *buf, size_t size)
 {
@@ -109,12 +128,20 @@ main(int argc, char **argv)
     struct sigaction sa = { .sa_handler = on_signal };
     struct termios tio;
     char host[256] = "";
+    const char *marker_file = NULL;
+    bool marker_exit = false;
     char line[4096];
 
     gethostname(host, sizeof(host) - 1);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc > 1 && strcmp(argv[1], "--marker-exit") == 0) {
-        printf(MARKER " host=%s pid=%d\n", host, (int)getpid());
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--marker-exit") == 0)
+            marker_exit = true;
+        else if (strcmp(argv[i], "--marker-file") == 0 && i + 1 < argc)
+            marker_file = argv[++i];
+    }
+    if (marker_exit) {
+        marker(host, marker_file);
         return 0;
     }
     sigaction(SIGTERM, &sa, NULL);
@@ -126,7 +153,7 @@ main(int argc, char **argv)
         tio.c_oflag |= OPOST | ONLCR;
         tcsetattr(0, TCSANOW, &tio);
     }
-    printf(MARKER " host=%s pid=%d\n", host, (int)getpid());
+    marker(host, marker_file);
     for (;;) {
         char id[64];
         long n;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""test-ct-resources.py: cgroup limits of a busybox container: pause/resume really stops its
-processes, a memory limit OOM-kills inside the container only, cpu shares/quota/cpuset."""
+"""test-ct-resources.py: cgroup limits of a busybox container: PID 1 alone joins its cgroup in
+every hierarchy, pause/resume really stops its processes, a memory limit OOM-kills inside the
+container only, cpu shares/quota/cpuset."""
 import os
 import shutil
 import tempfile
@@ -17,6 +18,39 @@ def cg_dir(controller, name):
 def read(path):
     with open(path) as f:
         return f.read().strip()
+
+
+def test_only_pid1_joins_its_cgroup_in_every_hierarchy():
+    """PID 1 moves itself in (v1 tasks files, CLONE_INTO_CGROUP for cgroup2): every hierarchy
+    the host lists holds exactly it, and the supervisor stays where it was."""
+    ct = nstest.boot_busybox("ltest-res0")
+    try:
+        init, sup = ct.status["init-pid"], str(ct.proc.pid)
+        with open("/proc/%s/cgroup" % init) as f:
+            lines = [l.strip().split(":", 2) for l in f if l.strip()]
+        with open("/proc/%s/cgroup" % sup) as f:
+            sup_paths = [l.strip().split(":", 2)[2] for l in f if l.strip()]
+        assert len(lines) == len(sup_paths) and len(lines) > 1, lines
+        mounts = {}
+        for l in open("/proc/self/mountinfo"):
+            f = l.split()
+            fstype, opts = f[f.index("-") + 1], f[f.index("-") + 3]
+            if fstype == "cgroup2":
+                mounts[""] = f[4]
+            elif fstype == "cgroup":
+                for o in opts.split(","):
+                    mounts.setdefault(o, f[4])
+        for hid, ctrls, path in lines:
+            # Read from the host: paths are relative to our cgroup namespace.
+            assert path == "/machine/ltest-res0.lite", (hid, ctrls, path)
+            mount = mounts.get(ctrls.split(",")[0] if ctrls else "")
+            if not mount:
+                continue
+            with open(mount + "/machine/ltest-res0.lite/cgroup.procs") as f:
+                assert f.read().split() == [init], (ctrls, mount)
+        assert not any(p.startswith("/machine/") for p in sup_paths), sup_paths
+    finally:
+        ct.cleanup()
 
 
 def test_pause_stops_a_counter_and_resume_restarts_it():
