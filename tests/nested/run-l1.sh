@@ -11,15 +11,16 @@
 #   --log FILE       keep the L1 console (CRs removed) in FILE
 #   --timeout S      limit for one L1 run (default 600)
 #   --idle S         a run whose console is silent that long is a hang (default 300)
-#   --retries N      runs repeated after a hang (default 1)
+#   --retries N      runs repeated after a hang or a lost L1 (default 1)
 #   --quiet          do not stream the console
 # Exit status: the payload's; 124 when every try hung; 77 when this host cannot run the tier
 # (no qemu-system-x86 and no way to install it, or no Debian archive for the images).
 #
 # A hang is a run that hit --timeout or --idle, whose L1 reported a soft lockup, or whose
 # payload exited 124 (its own timeout, e.g. an L2 boot that never reached its marker). Hangs
-# happen here now and then (docs/testing.md), so a hang is tried again in a fresh L1; any
-# other failure is reported as is.
+# happen here now and then (docs/testing.md), and so does an L1 that ends without reporting
+# its payload's status (125; seen under heavy host load): either is tried again in a fresh
+# L1. Any failure the payload itself reports is final.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -163,7 +164,8 @@ run_once() {
     tr -d '\r' <"$raw" | tail -n 15 | sed 's/^/run-l1: | /' >&2
     run_status=124
   else
-    log "L1 ended (qemu status $rc) without reporting the payload's status"
+    log "L1 ended (qemu status $rc) without reporting the payload's status; its console ended with:"
+    tr -d '\r' <"$raw" | tail -n 15 | sed 's/^/run-l1: | /' >&2
     run_status=125
   fi
   [ -z "$log_file" ] || { echo "=== run-l1: try $((try + 1)), status $run_status"; tr -d '\r' <"$raw"; } >>"$log_file"
@@ -206,9 +208,10 @@ main() {
     t0=$(date +%s.%N)
     run_once "$kernel"
     log "try $((try + 1)): payload status $run_status after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')s"
-    [ "$run_status" = 124 ] && [ "$try" -lt "$retries" ] || break
+    case $run_status in 124|125) ;; *) break ;; esac
+    [ "$try" -lt "$retries" ] || break
     try=$((try + 1))
-    log "hang: trying again ($try of $retries)"
+    log "no answer from the payload: trying again in a fresh L1 ($try of $retries)"
   done
   if [ -n "$out_dir" ] && [ -s "$tmp/out.tar" ]; then
     mkdir -p "$out_dir"
