@@ -50,7 +50,7 @@ test_hang() {
   rc=$(run_l1 --timeout 40 --retries 1 "$tmp/p2")
   t=$(($(date +%s) - t0))
   check "a hung payload ends as 124 (got $rc)" [ "$rc" = 124 ]
-  check "a hung run is tried once more" grep -q 'hang: trying again (1 of 1)' "$tmp/stderr"
+  check "a hung run is tried once more" grep -q 'trying again in a fresh L1 (1 of 1)' "$tmp/stderr"
   check "two tries of 40 s end in time (took ${t}s)" [ "$t" -lt 150 ]
 }
 
