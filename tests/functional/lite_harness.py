@@ -245,22 +245,82 @@ VM_XML = """<domain type='kvm'>
 </domain>
 """
 
-CT_XML = """<domain type='lxc'>
-  <name>{name}</name>
-  <memory unit='MiB'>64</memory>
+def vm_xml(name):
+    """The simplest VM: the demo test guest with a console."""
+    return VM_XML.format(name=name)
+
+
+def ct_xml(name, root=None, memory_mib=64, extra="", devices=""):
+    """A container with a console: @root its root directory (default /srv/NAME), @extra
+    elements after <os>, @devices more devices."""
+    return """<domain type='lxc'>
+  <name>%s</name>
+  <memory unit='MiB'>%d</memory>
   <os>
     <type>exe</type>
     <init>/sbin/init</init>
   </os>
+%s
   <devices>
     <filesystem type='mount'>
-      <source dir='/srv/{name}'/>
+      <source dir='%s'/>
       <target dir='/'/>
     </filesystem>
+%s
     <console type='pty'/>
   </devices>
 </domain>
-"""
+""" % (name, memory_mib, extra, root or "/srv/" + name, devices)
+
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def rootfs(which):
+    """A test root filesystem built (once, cached) by tests/images/rootfs-WHICH.sh."""
+    script = os.path.join(SRC, "tests/images/rootfs-%s.sh" % which)
+    p = subprocess.run([script], stdout=subprocess.PIPE, text=True, timeout=1800)
+    if p.returncode == SKIP:
+        raise unittest.SkipTest("the %s root filesystem cannot be built here" % which)
+    p.check_returncode()
+    return p.stdout.strip().splitlines()[-1]
+
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+LIBVIRTD_SOCK = "/run/libvirt/libvirt-sock"
+
+
+def start_libvirtd(test, drivers=("storage", "network")):
+    """Starts the host's libvirtd for @test's duration when none runs, with only @drivers:
+    its QEMU driver needs users that Debian creates only in its systemd-based
+    libvirt-daemon-system package."""
+    if os.path.exists(LIBVIRTD_SOCK):
+        return
+    if not os.path.exists(LIBVIRTD):
+        raise unittest.SkipTest("libvirtd is not installed (package libvirt-daemon)")
+    tmp = tempfile.mkdtemp(prefix="ltest-libvirtd-")
+    test.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+    ddir = os.path.join(tmp, "drivers")
+    os.makedirs(ddir)
+    for d in drivers:
+        os.symlink("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/"
+                   "libvirt_driver_%s.so" % d, os.path.join(ddir, "libvirt_driver_%s.so" % d))
+    os.makedirs("/var/log/libvirt", exist_ok=True)
+    proc = subprocess.Popen([LIBVIRTD, "-p", os.path.join(tmp, "pid")],
+                            env=dict(os.environ, LIBVIRT_DRIVER_DIR=ddir),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+    def stop():
+        proc.terminate()
+        proc.wait(timeout=15)
+    test.addCleanup(stop)
+    deadline = time.monotonic() + 15
+    while not os.path.exists(LIBVIRTD_SOCK):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            test.fail("libvirtd did not start")
+        time.sleep(0.1)
+    time.sleep(0.5)
 
 
 class Console:

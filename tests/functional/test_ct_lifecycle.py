@@ -7,45 +7,16 @@ import os
 import signal
 import subprocess
 import time
+import unittest
 
 import lite_harness
 from lite_harness import Console, DaemonTestCase, LifecycleTestCase
-
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def busybox_rootfs():
-    script = os.path.join(SRC, "tests/images/rootfs-busybox.sh")
-    p = subprocess.run([script], stdout=subprocess.PIPE, text=True, timeout=1800)
-    if p.returncode == lite_harness.SKIP:
-        print("SKIP: the busybox root filesystem cannot be built here")
-        raise SystemExit(lite_harness.SKIP)
-    p.check_returncode()
-    return p.stdout.strip().splitlines()[-1]
-
 
 ROOTFS = None
 
 
 def ct_xml(name, memory_mib=128, extra_devices="", root=None, extra=""):
-    return """<domain type='lxc'>
-  <name>%s</name>
-  <memory unit='MiB'>%d</memory>
-  <os>
-    <type>exe</type>
-    <init>/sbin/init</init>
-  </os>
-%s
-  <devices>
-    <filesystem type='mount'>
-      <source dir='%s'/>
-      <target dir='/'/>
-    </filesystem>
-%s
-    <console type='pty'/>
-  </devices>
-</domain>
-""" % (name, memory_mib, extra, root or ROOTFS, extra_devices)
+    return lite_harness.ct_xml(name, root or ROOTFS, memory_mib, extra, extra_devices)
 
 
 def ping(con, attempts=20):
@@ -249,5 +220,9 @@ class CTDaemonRestartTest(DaemonTestCase):
 
 if __name__ == "__main__":
     lite_harness.skip_unless_root_and_libvirt()
-    ROOTFS = busybox_rootfs()
+    try:
+        ROOTFS = lite_harness.rootfs("busybox")
+    except unittest.SkipTest as e:
+        print("SKIP: %s" % e)
+        raise SystemExit(lite_harness.SKIP)
     lite_harness.main()

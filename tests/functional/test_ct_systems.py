@@ -8,45 +8,14 @@ import shutil
 import subprocess
 import tempfile
 import time
-import unittest
 
 import lite_harness
 from lite_harness import Console, LifecycleTestCase
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # TEST IMAGE ONLY: tests/images/rootfs-debian.sh sets this root password.
 DEBIAN_PASSWORD = "virt-lite"
-LIBVIRTD_SOCK = "/run/libvirt/libvirt-sock"
-
-
-def rootfs(which):
-    script = os.path.join(SRC, "tests/images/rootfs-%s.sh" % which)
-    p = subprocess.run([script], stdout=subprocess.PIPE, text=True, timeout=1800)
-    if p.returncode == lite_harness.SKIP:
-        raise unittest.SkipTest("the %s root filesystem cannot be built here" % which)
-    p.check_returncode()
-    return p.stdout.strip().splitlines()[-1]
-
-
-def ct_xml(name, root, memory_mib=256, extra="", devices=""):
-    return """<domain type='lxc'>
-  <name>%s</name>
-  <memory unit='MiB'>%d</memory>
-  <os>
-    <type>exe</type>
-    <init>/sbin/init</init>
-  </os>
-%s
-  <devices>
-    <filesystem type='mount'>
-      <source dir='%s'/>
-      <target dir='/'/>
-    </filesystem>
-%s
-    <console type='pty'/>
-  </devices>
-</domain>
-""" % (name, memory_mib, extra, root, devices)
+rootfs = lite_harness.rootfs
+ct_xml = lite_harness.ct_xml
 
 
 def shell(con, cmd, timeout=30):
@@ -173,39 +142,9 @@ class NetworkInterfaceTest(LifecycleTestCase):
     def domain_xml(self, name, **kw):
         return ct_xml(name, **kw)
 
-    def start_libvirtd(self):
-        if os.path.exists(LIBVIRTD_SOCK):
-            return
-        if not os.path.exists("/usr/sbin/libvirtd"):
-            raise unittest.SkipTest("libvirtd is not installed (package libvirt-daemon)")
-        tmp = tempfile.mkdtemp(prefix="ltest-libvirtd-")
-        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
-        drivers = os.path.join(tmp, "drivers")
-        os.makedirs(drivers)
-        for d in ("network",):
-            os.symlink("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/"
-                       "libvirt_driver_%s.so" % d,
-                       os.path.join(drivers, "libvirt_driver_%s.so" % d))
-        os.makedirs("/var/log/libvirt", exist_ok=True)
-        proc = subprocess.Popen(["/usr/sbin/libvirtd", "-p", os.path.join(tmp, "pid")],
-                                env=dict(os.environ, LIBVIRT_DRIVER_DIR=drivers),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-
-        def stop():
-            proc.terminate()
-            proc.wait(timeout=15)
-        self.addCleanup(stop)
-        deadline = time.monotonic() + 15
-        while not os.path.exists(LIBVIRTD_SOCK):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                self.fail("libvirtd did not start")
-            time.sleep(0.1)
-        time.sleep(0.5)
-
     def test_network_resolves_to_its_bridge(self):
         import libvirt
-        self.start_libvirtd()
+        lite_harness.start_libvirtd(self, drivers=("network",))
         bridge = "ltestnet%d" % (os.getpid() % 1000)
         net = self.write("net.xml", """<network>
   <name>ltest-net</name>

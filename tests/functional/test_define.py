@@ -5,13 +5,13 @@ import os
 import xml.etree.ElementTree as ET
 
 import lite_harness
-from lite_harness import CT_XML, VM_XML, DaemonTestCase
+from lite_harness import VM_XML, ct_xml, vm_xml, DaemonTestCase
 
 
 class DefineTest(DaemonTestCase):
 
-    def define(self, template, name):
-        path = self.write(name + ".xml", template.format(name=name))
+    def define(self, make_xml, name):
+        path = self.write(name + ".xml", make_xml(name))
         self.virsh("define", path)
         self.addCleanup(self.virsh, "undefine", name, check=False)
         return path
@@ -20,8 +20,8 @@ class DefineTest(DaemonTestCase):
         return sorted(self.virsh("list", "--name", *flags).stdout.split())
 
     def test_define_vm_and_container_round_trip(self):
-        self.define(VM_XML, "ltest-vm1")
-        self.define(CT_XML, "ltest-ct1")
+        self.define(vm_xml, "ltest-vm1")
+        self.define(ct_xml, "ltest-ct1")
         vm = ET.fromstring(self.virsh("dumpxml", "ltest-vm1").stdout)
         self.assertEqual(vm.get("type"), "kvm")
         self.assertEqual(vm.findtext("os/type"), "hvm")
@@ -40,7 +40,7 @@ class DefineTest(DaemonTestCase):
         self.assertTrue(os.path.exists(os.path.join(self.daemon.config_dir, "ltest-vm1.xml")))
 
     def test_list_filters(self):
-        self.define(VM_XML, "ltest-list1")
+        self.define(vm_xml, "ltest-list1")
         self.assertIn("ltest-list1", self.names("--all"))
         self.assertIn("ltest-list1", self.names("--inactive"))
         self.assertIn("ltest-list1", self.names("--all", "--persistent"))
@@ -51,7 +51,7 @@ class DefineTest(DaemonTestCase):
         self.assertIn("ltest-list1", conn.listDefinedDomains())
 
     def test_info_state_identity(self):
-        self.define(VM_XML, "ltest-info")
+        self.define(vm_xml, "ltest-info")
         info = self.virsh("dominfo", "ltest-info").stdout
         self.assertRegex(info, r"State:\s+shut off")
         self.assertRegex(info, r"Max memory:\s+65536 KiB")
@@ -105,14 +105,14 @@ class DefineTest(DaemonTestCase):
 
     def test_same_name_other_uuid_is_refused(self):
         import libvirt
-        self.define(VM_XML, "ltest-dup")
+        self.define(vm_xml, "ltest-dup")
         xml = VM_XML.format(name="ltest-dup").replace(
             "<name>", "<uuid>11111111-2222-4333-8444-555555555555</uuid><name>")
         self.assertLibvirtError(libvirt.VIR_ERR_OPERATION_FAILED, self.daemon.open().defineXML,
                                 xml)
 
     def test_redefine_updates(self):
-        self.define(VM_XML, "ltest-upd")
+        self.define(vm_xml, "ltest-upd")
         uuid = self.virsh("domuuid", "ltest-upd").stdout.strip()
         xml = VM_XML.format(name="ltest-upd").replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>")
         xml = xml.replace("<name>", "<uuid>%s</uuid><name>" % uuid)
@@ -120,7 +120,7 @@ class DefineTest(DaemonTestCase):
         self.assertRegex(self.virsh("dominfo", "ltest-upd").stdout, r"CPU\(s\):\s+2")
 
     def test_undefine_removes_config(self):
-        self.define(CT_XML, "ltest-undef")
+        self.define(ct_xml, "ltest-undef")
         self.virsh("undefine", "ltest-undef")
         self.assertNotIn("ltest-undef", self.names("--all"))
         self.assertFalse(os.path.exists(os.path.join(self.daemon.config_dir,
@@ -128,7 +128,7 @@ class DefineTest(DaemonTestCase):
         self.virsh_fails("undefine", "ltest-undef")
 
     def test_dumpxml_flags(self):
-        self.define(VM_XML, "ltest-flags")
+        self.define(vm_xml, "ltest-flags")
         inactive = ET.fromstring(self.virsh("dumpxml", "--inactive", "ltest-flags").stdout)
         self.assertEqual(inactive.findtext("name"), "ltest-flags")
         secure = ET.fromstring(self.virsh("dumpxml", "--security-info", "ltest-flags").stdout)
@@ -138,7 +138,7 @@ class DefineTest(DaemonTestCase):
         self.virsh("dumpxml", "ltest-flags", ro=True)
 
     def test_autostart_is_persisted(self):
-        self.define(VM_XML, "ltest-auto")
+        self.define(vm_xml, "ltest-auto")
         self.virsh("autostart", "ltest-auto")
         link = os.path.join(self.daemon.config_dir, "autostart", "ltest-auto.xml")
         self.assertTrue(os.path.islink(link))
@@ -154,7 +154,7 @@ class DefineTest(DaemonTestCase):
 
     def test_description_title_and_metadata(self):
         import libvirt
-        self.define(CT_XML, "ltest-meta")
+        self.define(ct_xml, "ltest-meta")
         self.virsh("desc", "ltest-meta", "--config", "--new-desc", "a test container")
         self.assertEqual(self.virsh("desc", "ltest-meta").stdout.strip(), "a test container")
         self.virsh("desc", "ltest-meta", "--config", "--title", "--new-desc", "Test CT")
@@ -175,7 +175,7 @@ class DefineTest(DaemonTestCase):
 
     def test_actions_on_inactive_domains(self):
         import libvirt
-        self.define(VM_XML, "ltest-inactive")
+        self.define(vm_xml, "ltest-inactive")
         dom = self.daemon.open().lookupByName("ltest-inactive")
         self.assertEqual(dom.state(), [libvirt.VIR_DOMAIN_SHUTOFF, 0])
 

@@ -3,7 +3,7 @@
 import os
 
 import lite_harness
-from lite_harness import CT_XML, VM_XML, DaemonTestCase
+from lite_harness import VM_XML, ct_xml, vm_xml, DaemonTestCase
 
 
 class PersistTest(DaemonTestCase):
@@ -11,8 +11,7 @@ class PersistTest(DaemonTestCase):
     def test_definitions_survive_kill_9(self):
         for i in range(5):
             self.virsh("define", self.write("p%d.xml" % i,
-                                            (VM_XML if i % 2 else CT_XML).format(
-                                                name="ltest-p%d" % i)))
+                                            (vm_xml if i % 2 else ct_xml)("ltest-p%d" % i)))
         uuids = {self.virsh("domuuid", "ltest-p%d" % i).stdout.strip() for i in range(5)}
         self.virsh("autostart", "ltest-p1")
         self.daemon.kill9()
