@@ -1,8 +1,9 @@
 /* vcpu.c: vCPU threads. Each runs KVM_RUN and handles its exits (one switch on the exit
  * reason). Pausing: the main loop sets pause_requested, sets immediate_exit in every kvm_run
- * and sends VMM_SIG_KICK; a vCPU in the guest (or about to enter it) comes back with EINTR
- * and parks on run_cond. immediate_exit closes the race of a signal arriving just before
- * KVM_RUN; it is cleared under run_lock only when no pause is pending. */
+ * and sends VMM_SIG_KICK; a vCPU in the guest (or about to enter it, or halted in KVM by an
+ * idle write) comes back with EINTR and parks on run_cond. immediate_exit closes the race of
+ * a signal arriving just before KVM_RUN (the kick handler sets it too, for the idle timer's
+ * signal); it is cleared under run_lock only when no pause is pending. */
 #include "vmm.h"
 
 #include <errno.h>
@@ -19,12 +20,15 @@
 #include "log.h"
 #include "vcpu-state.h"
 
-#define VMM_SIG_KICK SIGUSR1
+/* The vCPU this thread runs (NULL in other threads). */
+static __thread vmm_vcpu *this_vcpu;
 
 static void
 kick_handler(int sig)
 {
     (void)sig;
+    if (this_vcpu)
+        this_vcpu->run->immediate_exit = 1;
 }
 
 static int
@@ -152,6 +156,7 @@ vmm_vcpus_load_boot_state(vmm *vm)
             return ret;
         }
         vm->vcpus[i].stopped = false;
+        vm->vcpus[i].idle_until_ns = 0;
     }
     return 0;
 }
@@ -180,12 +185,22 @@ handle_io(vmm_vcpu *v)
     }
 }
 
-/* No MMIO device lives in user space: reads see all ones, writes vanish. */
+/* No MMIO device lives in user space: reads see all ones, writes vanish. The one register
+ * is lite-cpl3's idle register (vcpu-idle.c), for lite-cpl3 guests only. */
 static void
 handle_mmio(vmm_vcpu *v)
 {
-    if (!v->run->mmio.is_write)
-        memset(v->run->mmio.data, 0xff, sizeof(v->run->mmio.data));
+    struct kvm_run *r = v->run;
+
+    if (r->mmio.is_write && r->mmio.phys_addr == VMM_GPA_CPL3_IDLE &&
+        v->vm->plan.protocol == VMM_BOOT_CPL3 && (r->mmio.len == 4 || r->mmio.len == 8)) {
+        uint64_t wake = 0;
+
+        memcpy(&wake, r->mmio.data, r->mmio.len);
+        vmm_vcpu_idle(v, wake);
+    } else if (!r->mmio.is_write) {
+        memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
+    }
 }
 
 static void
@@ -265,6 +280,9 @@ wait_runnable(vmm_vcpu *v)
     pthread_mutex_lock(&vm->run_lock);
     while (!vm->quit && (vm->pause_requested || v->stopped)) {
         if (!v->parked) {
+            /* A parked vCPU is never halted by an idle: its whole state is in KVM, and a
+             * resumed guest sees an early return from its idle write. */
+            vmm_vcpu_idle_end(v);
             v->parked = true;
             vm->parked++;
             pthread_cond_broadcast(&vm->run_cond);
@@ -296,14 +314,17 @@ vcpu_thread(void *opaque)
     vmm_vcpu *v = opaque;
     sigset_t kick;
 
+    this_vcpu = v;
     sigemptyset(&kick);
     sigaddset(&kick, VMM_SIG_KICK);
     pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
     while (wait_runnable(v)) {
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR || errno == EAGAIN) {
+                vmm_vcpu_idle_expire(v);
                 continue;
+            }
             lite_err("vCPU %u: KVM_RUN failed: %s", v->index, g_strerror(errno));
             vmm_request(v->vm, VMM_REQ_FAILED);
             stop_self(v);
@@ -312,6 +333,8 @@ vcpu_thread(void *opaque)
         if (!handle_exit(v))
             stop_self(v);
     }
+    vmm_vcpu_idle_free(v);
+    this_vcpu = NULL;
     return NULL;
 }
 

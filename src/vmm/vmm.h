@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,6 +22,10 @@
 typedef struct vmm vmm;
 typedef struct vmm_server vmm_server;
 
+/* Makes a vCPU thread leave KVM_RUN (pause, quit, an idle deadline). Its handler sets the
+ * thread's immediate_exit, so a signal that lands just before KVM_RUN is not lost. */
+#define VMM_SIG_KICK SIGUSR1
+
 /* What vCPU threads and device callbacks ask the main loop to do (bits of vmm.requests). */
 #define VMM_REQ_POWEROFF  (1u << 0)   /* ACPI S5 */
 #define VMM_REQ_REBOOT    (1u << 1)   /* reset register, 0xcf9, 8042 pulse, PSCI-like event */
@@ -37,6 +42,13 @@ typedef struct {
     bool parked;              /* under vm->run_lock */
     bool stopped;             /* stopped itself after a request; waits for reset or quit */
     clockid_t clock;
+    /* A lite-cpl3 idle (vcpu-idle.c), owned by the vCPU thread: when the halt KVM holds the
+     * vCPU in must end (CLOCK_MONOTONIC ns; 0: not idle), and the timer that kicks the
+     * thread then. */
+    uint64_t idle_until_ns;
+    timer_t idle_timer;
+    bool has_idle_timer;
+    bool idle_warned;
     /* The state KVM gave the vCPU at creation: what a reset goes back to. */
     struct kvm_sregs reset_sregs;
     struct kvm_fpu reset_fpu;
@@ -118,3 +130,16 @@ void vmm_vcpus_pause(vmm *vm);
 void vmm_vcpus_resume(vmm *vm);
 void vmm_vcpus_quit(vmm *vm);
 uint64_t vmm_vcpu_time_ns(const vmm_vcpu *vcpu);
+
+/* vcpu-idle.c: the lite-cpl3 idle register. All but the first run on the vCPU's thread. */
+/* Whether an idle write of @wake_gpa may halt: its wake word is zero (or there is none).
+ * A word outside RAM or misaligned never halts. */
+bool vmm_idle_may_halt(const vmm_mem *mem, uint64_t wake_gpa);
+/* An idle write: halts the vCPU in KVM for at most LITE_CPL3_IDLE_MAX_US. 0, or -errno
+ * (logged once per vCPU) when it cannot: the write then returns at once. */
+int vmm_vcpu_idle(vmm_vcpu *vcpu, uint64_t wake_gpa);
+/* After KVM_RUN returned EINTR: ends the halt if its deadline passed. */
+void vmm_vcpu_idle_expire(vmm_vcpu *vcpu);
+/* Ends the halt now (before parking: a paused vCPU is never left halted). */
+void vmm_vcpu_idle_end(vmm_vcpu *vcpu);
+void vmm_vcpu_idle_free(vmm_vcpu *vcpu);

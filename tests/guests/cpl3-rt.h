@@ -40,6 +40,21 @@ mmio_read32(uint64_t addr)
     return *(volatile uint32_t *)(uintptr_t)addr;
 }
 
+static inline void
+mmio_write64(uint64_t addr, uint64_t v)
+{
+    *(volatile uint64_t *)(uintptr_t)addr = v;
+}
+
+/* Halts this vCPU until an interrupt, at most LITE_CPL3_IDLE_MAX_US, unless *wake is set
+ * (lite-cpl3.h). Returns at once where the VMM has no idle register (version 1). */
+static inline void
+rt_idle(volatile uint32_t *wake)
+{
+    if (rt_info->version >= 2)
+        mmio_write64(rt_info->idle_paddr, (uint64_t)(uintptr_t)wake);
+}
+
 void rt_putc(char c);
 void rt_puts(const char *s);
 void rt_putu(uint64_t v);

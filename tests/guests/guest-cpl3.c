@@ -1,10 +1,15 @@
 /* guest-cpl3.c: the functional tests' guest. It prints a banner, echoes console input (taken
- * by interrupt: IRQ 4 through the IOAPIC), counts in RAM while idle, powers off when the
- * ACPI power button is pressed (SCI, IRQ 9), and obeys one-letter commands:
- *   c  print "count=N" (the idle counter)      i  print "irqs=N"
+ * by interrupt: IRQ 4 through the IOAPIC), powers off when the ACPI power button is pressed
+ * (SCI, IRQ 9), and obeys one-letter commands:
+ *   c  print "count=N ap=M" (the counters)     i  print "irqs=N"
  *   p  power off (ACPI S5)                     r  reset through 0xcf9
  *   k  reset through the 8042 (0xfe to 0x64)   t  triple fault
- * With "ignore-button" on the command line, the power button is only reported. The counter
+ *   w  400 idle writes the VMM must not halt on (wake word set, misaligned, outside RAM,
+ *      not RAM), then "bad-idle done"
+ * Every vCPU idles through the idle register (lite-cpl3.h) and counts its wake-ups: an idle
+ * guest counts about 100 a second (the idle deadline) plus one per interrupt, and burns next
+ * to no host CPU. With "busy" on the command line the vCPUs spin and count instead (a whole
+ * host core each). With "ignore-button", the power button is only reported. vCPU 0's counter
  * and the number of boots are also published at GPA 0x1ff000 (two u64) for tests. */
 #include "cpl3-rt.h"
 
@@ -24,6 +29,10 @@ static volatile uint64_t counter;
 static volatile uint64_t ap_counter;
 static volatile uint64_t irqs;
 static volatile int button;
+/* vCPU 0's wake word: its interrupt handlers set it, so that an interrupt handled after the
+ * main loop looked for work makes the next idle return at once. */
+static volatile uint32_t wake;
+static volatile uint32_t ap_wake;
 static volatile uint8_t rxq[RXQ];
 static volatile unsigned rx_head, rx_tail;
 
@@ -45,6 +54,7 @@ uart_isr(struct frame *f)
         }
     }
     (void)inb(port + 2);
+    wake = 1;
     rt_eoi();
 }
 
@@ -60,6 +70,7 @@ sci_isr(struct frame *f)
         outw(rt_info->pm1_evt_port, PM1_PWRBTN);
         button = 1;
     }
+    wake = 1;
     rt_eoi();
 }
 
@@ -80,6 +91,23 @@ triple_fault(void)
     for (int i = 0; i < 256 * 16; i++)
         idt[i] = 0;
     __asm__ volatile("ud2");
+}
+
+/* Idle writes that must return at once: each one that halted would cost the deadline. */
+static void
+bad_idles(void)
+{
+    static volatile uint32_t set_word[2] = { 1, 0 };
+    const uint64_t bad[] = {
+        (uint64_t)(uintptr_t)&set_word[0],            /* the wake word is set */
+        (uint64_t)(uintptr_t)&set_word[1] + 1,        /* misaligned */
+        rt_info->ram_size + 4096,                     /* outside RAM */
+        rt_info->lapic_paddr,                         /* MMIO, not RAM */
+    };
+
+    for (int i = 0; i < 400; i++)
+        mmio_write64(rt_info->idle_paddr, bad[i % 4]);
+    rt_puts("\nbad-idle done\n");
 }
 
 static void
@@ -113,6 +141,9 @@ command(uint8_t c)
     case 't':
         triple_fault();
         break;
+    case 'w':
+        bad_idles();
+        break;
     default:
         break;
     }
@@ -125,11 +156,15 @@ guest_main(const struct lite_cpl3_info *info, unsigned vcpu)
 {
     const char *cmdline = (const char *)(uintptr_t)info->cmdline_paddr;
     int ignore_button = rt_has_word(cmdline, "ignore-button");
+    int busy = rt_has_word(cmdline, "busy");
     uint16_t port = info->serial_port;
 
     if (vcpu != 0) {
-        for (;;)
+        for (;;) {
             ap_counter++;
+            if (!busy)
+                rt_idle(&ap_wake);
+        }
     }
     if (info->magic != LITE_CPL3_INFO_MAGIC)
         return;
@@ -158,7 +193,9 @@ guest_main(const struct lite_cpl3_info *info, unsigned vcpu)
     for (;;) {
         counter++;
         ((struct published *)PUBLISHED)->counter = counter;
-        if (rx_head != rx_tail) {
+        /* Cleared before looking for work, set by every interrupt handler after. */
+        wake = 0;
+        while (rx_head != rx_tail) {
             uint8_t c = rxq[rx_head % RXQ];
 
             rx_head++;
@@ -170,5 +207,7 @@ guest_main(const struct lite_cpl3_info *info, unsigned vcpu)
             if (!ignore_button)
                 poweroff();
         }
+        if (!busy)
+            rt_idle(&wake);
     }
 }

@@ -11,6 +11,7 @@
 #include "control.h"
 #include "elf-load.h"
 #include "layout.h"
+#include "vmm.h"
 
 #define MiB (1024ULL * 1024)
 
@@ -399,6 +400,63 @@ test_malformed_elf(void)
     vmm_mem_destroy(&m);
 }
 
+/* lite-cpl3 version 2 only adds the idle register: version-1 guests still boot (and are
+ * told of it, which they ignore); versions this lite-vmm does not know are refused. */
+static void
+test_cpl3_versions(void)
+{
+    seg one[] = { { 2 * MiB, 0x100, 0x100 } };
+    g_autoptr(GByteArray) k = make_elf(one, 1, "cpl3");
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)(k->data + sizeof(Elf64_Ehdr));
+    uint32_t *version = (uint32_t *)(k->data + ph[0].p_offset + 20);
+    struct lite_cpl3_info info;
+    vmm_mem m;
+
+    mem_setup(&m, 16 * MiB);
+    for (uint32_t v = 1; v <= 2; v++) {
+        g_auto(vmm_error) err = { 0 };
+        vmm_boot_plan plan;
+
+        *version = v;
+        vmm_mem_discard(&m);
+        g_assert_cmpint(load(&m, k, NULL, NULL, &plan, &err), ==, 0);
+        g_assert_cmpint(vmm_mem_read(&m, VMM_GPA_BOOT_INFO, &info, sizeof(info)), ==, 0);
+        g_assert_cmpuint(info.version, ==, 2);
+        g_assert_cmpuint(info.idle_paddr, ==, VMM_GPA_CPL3_IDLE);
+        /* In the MMIO hole, clear of the LAPIC and IOAPIC: no RAM, no in-kernel device. */
+        g_assert_cmpuint(info.idle_paddr, >=, VMM_MMIO_HOLE_START);
+        g_assert_cmpuint(info.idle_paddr, <, VMM_GPA_IOAPIC);
+        g_assert_false(vmm_mem_contains(&m, info.idle_paddr, 8));
+    }
+    *version = 0;
+    assert_refused(&m, k, NULL, NULL, "version 0");
+    *version = 3;
+    assert_refused(&m, k, NULL, NULL, "version 3");
+    vmm_mem_destroy(&m);
+}
+
+/* What an idle write names as its wake word is the guest's to choose: only a zero word in
+ * RAM lets the vCPU halt; anything else returns at once. */
+static void
+test_cpl3_idle_wake_word(void)
+{
+    uint32_t one = 1;
+    vmm_mem m;
+
+    mem_setup(&m, 16 * MiB);
+    g_assert_true(vmm_idle_may_halt(&m, 0));                       /* no wake word */
+    g_assert_true(vmm_idle_may_halt(&m, 2 * MiB));                 /* zero */
+    g_assert_true(vmm_idle_may_halt(&m, 16 * MiB - 4));            /* last word of RAM */
+    g_assert_cmpint(vmm_mem_write(&m, 2 * MiB, &one, 4), ==, 0);
+    g_assert_false(vmm_idle_may_halt(&m, 2 * MiB));                /* set */
+    g_assert_false(vmm_idle_may_halt(&m, 2 * MiB + 6));            /* misaligned */
+    g_assert_false(vmm_idle_may_halt(&m, 16 * MiB));               /* past RAM */
+    g_assert_false(vmm_idle_may_halt(&m, 16 * MiB - 2));           /* straddles the end */
+    g_assert_false(vmm_idle_may_halt(&m, VMM_GPA_LAPIC));          /* MMIO */
+    g_assert_false(vmm_idle_may_halt(&m, UINT64_MAX - 3));         /* wraps */
+    vmm_mem_destroy(&m);
+}
+
 static void
 test_malformed_bzimage(void)
 {
@@ -509,6 +567,8 @@ main(int argc, char **argv)
     g_test_add_func("/vmm/boot/linux-refused-on-pvm", test_linux_refused_on_pvm);
     g_test_add_func("/vmm/boot/malformed-elf", test_malformed_elf);
     g_test_add_func("/vmm/boot/malformed-bzimage", test_malformed_bzimage);
+    g_test_add_func("/vmm/boot/cpl3-versions", test_cpl3_versions);
+    g_test_add_func("/vmm/boot/cpl3-idle-wake-word", test_cpl3_idle_wake_word);
     g_test_add_func("/vmm/boot/detect", test_detect);
     g_test_add_func("/vmm/boot/real-bzimage", test_real_bzimage);
     return g_test_run();

@@ -187,8 +187,9 @@ test_reset_forgets_the_previous_boot(void)
     vmm_free(vm);
 }
 
-/* The counter the guest publishes in RAM stands still while the vCPUs are paused (both
- * vCPUs spin: one publishes, the other counts), and moves again after resume. */
+/* The counter the guest publishes in RAM stands still while the vCPUs are paused (vCPU 0
+ * publishes its wake-ups, about 100 a second from the idle deadline alone), and moves again
+ * after resume. */
 static void
 test_pause_freezes_guest_ram(void)
 {

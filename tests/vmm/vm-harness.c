@@ -264,3 +264,23 @@ vm_console_number(vm_run *r, gsize from, const char *key)
         last = p;
     return last ? g_ascii_strtoll(last + strlen(pat), NULL, 10) : -1;
 }
+
+uint64_t
+vm_process_cpu_ns(vm_run *r)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int)r->pid);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *tid;
+    uint64_t total = 0;
+
+    g_assert_nonnull(d);
+    /* schedstat's first field: time on a CPU, in ns (utime/stime tick at 10 ms). */
+    while ((tid = g_dir_read_name(d))) {
+        g_autofree char *path = g_strdup_printf("%s/%s/schedstat", dir, tid);
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(path, &text, NULL, NULL))
+            total += g_ascii_strtoull(text, NULL, 10);
+    }
+    return total;
+}

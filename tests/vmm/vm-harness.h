@@ -46,5 +46,7 @@ int vm_watch(vm_run *r);
 char *vm_next_event(int watch_fd, int timeout_ms);
 /* Waits for lite-vmm to exit; false (and kill -9) on timeout. */
 bool vm_wait_exit(vm_run *r, int timeout_ms);
+/* CPU time of the whole lite-vmm process (every thread) so far, in ns. */
+uint64_t vm_process_cpu_ns(vm_run *r);
 /* The int value of @key in the last "key=N" on the console after @from, or -1. */
 gint64 vm_console_number(vm_run *r, gsize from, const char *key);

@@ -77,10 +77,11 @@ vmm_boot_cpl3(vmm_mem *mem, const vmm_boot_input *in, vmm_boot_plan *plan, vmm_e
 
     if ((ret = vmm_elf_probe(in->kernel, in->kernel_len, &elf, err)) < 0)
         return ret;
-    if (elf.cpl3.version != LITE_CPL3_VERSION)
+    /* Version 2 only added to the info block: a version-1 guest never looks at the rest. */
+    if (elf.cpl3.version < 1 || elf.cpl3.version > LITE_CPL3_VERSION)
         return vmm_fail(err, LITE_ECODE_UNSUPPORTED, ENOEXEC,
-                        "the guest asks for lite-cpl3 version %u; this lite-vmm provides %d",
-                        elf.cpl3.version, LITE_CPL3_VERSION);
+                        "the guest asks for lite-cpl3 version %u; this lite-vmm provides 1 "
+                        "to %d", elf.cpl3.version, LITE_CPL3_VERSION);
     if (in->nr_vcpus > VMM_CPL3_MAX_VCPUS)
         return vmm_fail(err, LITE_ECODE_UNSUPPORTED, EINVAL,
                         "a lite-cpl3 guest can have at most %d vCPUs, not %u",
@@ -111,6 +112,7 @@ vmm_boot_cpl3(vmm_mem *mem, const vmm_boot_input *in, vmm_boot_plan *plan, vmm_e
     info.reset_value = VMM_RESET_VALUE;
     info.lapic_paddr = VMM_GPA_LAPIC;
     info.ioapic_paddr = VMM_GPA_IOAPIC;
+    info.idle_paddr = VMM_GPA_CPL3_IDLE;
 
     if ((ret = vmm_boot_write_machine(mem, in->nr_vcpus, plan, err)) < 0)
         return ret;

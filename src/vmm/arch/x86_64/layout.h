@@ -18,7 +18,8 @@
  * 0x0009fc00 - 0x000fffff   reserved (EBDA, BIOS); ACPI tables from 0xe0000 (RSDP first, so a
  *                           kernel scanning the BIOS area finds it too)
  * 0x00100000 -              kernel image (bzImage protected-mode part, or ELF segments)
- * RAM above 3 GiB is moved to 4 GiB: [3 GiB, 4 GiB) is the MMIO hole (IOAPIC, LAPIC).
+ * RAM above 3 GiB is moved to 4 GiB: [3 GiB, 4 GiB) is the MMIO hole (IOAPIC, LAPIC, the
+ * lite-cpl3 idle register).
  */
 #define VMM_GPA_BOOT_INFO     0x1000ULL
 #define VMM_GPA_GDT           0x2000ULL
@@ -46,6 +47,9 @@
 #define VMM_MMIO_HOLE_END     0x100000000ULL
 #define VMM_GPA_IOAPIC        0xfec00000ULL
 #define VMM_GPA_LAPIC         0xfee00000ULL
+/* The lite-cpl3 idle register (lite-cpl3.h): no RAM and no in-kernel device behind it, so a
+ * write is an MMIO exit to lite-vmm. Only lite-cpl3 guests are told of it. */
+#define VMM_GPA_CPL3_IDLE     0xfeb00000ULL
 
 /* Only for Intel VMX hosts (real mode emulation needs them); placed in the MMIO hole. */
 #define VMM_GPA_KVM_TSS       0xfffbd000ULL

@@ -27,10 +27,28 @@
  *   rdi = GPA of struct lite_cpl3_info, rsi = vCPU index, rsp = top of a private 8 KiB stack
  *   (16-byte aligned), rflags = 0x202, cs = 0x2b, ss/ds/es/fs/gs = 0x23, CR4.OSXSAVE and
  *   XCR0 (x87|SSE|AVX as far as supported) only when the host has KVM_CAP_XCRS.
- * - idle is polling: hlt faults at CPL3; the VMM interrupts a spinning vCPU when it must.
+ * - idle (version 2): hlt faults at CPL3, so a vCPU idles by writing its wake word's GPA to
+ *   the idle register (see "Idle" below) instead of spinning.
  * - the devices are the ones every boot protocol sees: 16550 at 0x3f8 (IRQ 4), ACPI PM1 event
  *   block at 0x600 (fixed power button, SCI on IRQ 9, level, active high), PM1 control at
  *   0x604 (SLP_TYP 5 + SLP_EN = power off), reset register 0xcf9 (value 6).
+ *
+ * Idle (info->version >= 2; the VMM accepts notes of version 1 and 2):
+ * - info->idle_paddr is the idle register, in the MMIO hole, reachable at CPL3 with a plain
+ *   4- or 8-byte mov (an MMIO exit, no trampoline, interrupts stay enabled). The value
+ *   written is the GPA of the vCPU's wake word (a 4-byte aligned uint32_t in RAM), or 0.
+ * - If the wake word is not zero, or is not 4-byte aligned RAM, the write returns at once.
+ *   Otherwise the vCPU halts as `sti; hlt` would at CPL0: KVM sleeps it in the kernel (no
+ *   host CPU) until an interrupt is delivered to it (LAPIC timer, IPI, IOAPIC: the VMM's own
+ *   devices), whose handler runs first and returns after the write; or until
+ *   LITE_CPL3_IDLE_MAX_US have passed, so that a guest that polls still makes progress.
+ * - The VMM may end an idle early at any time (pause, snapshot, reset): a write returning
+ *   says nothing; the guest looks for work and idles again.
+ * - The wake word closes the race that `sti; hlt` closes on hardware (an interrupt handled
+ *   between looking for work and halting would otherwise sleep until the deadline): clear
+ *   it, look for work, idle; every interrupt handler sets it. An interrupt that arrives
+ *   after the write stays pending in the LAPIC and ends the halt at once. Reads of the
+ *   register return all ones. Other guest protocols (Linux, PVH) do not have it: they hlt.
  */
 #pragma once
 
@@ -38,10 +56,12 @@
 
 #define LITE_CPL3_NOTE_NAME   "LiteVMM"
 #define LITE_CPL3_NOTE_TYPE   0x4c330001u
-#define LITE_CPL3_VERSION     1
+#define LITE_CPL3_VERSION     2   /* 2 added the idle register */
+/* The longest one idle write halts a vCPU. */
+#define LITE_CPL3_IDLE_MAX_US 10000
 
 struct lite_cpl3_note {
-    uint32_t version;         /* LITE_CPL3_VERSION */
+    uint32_t version;         /* 1 or 2: the contract the guest was built for */
     uint32_t flags;           /* 0 */
     uint64_t entry;           /* 0: the ELF e_entry */
 } __attribute__((packed));
@@ -81,4 +101,6 @@ struct lite_cpl3_info {
     uint16_t sci_irq, slp_typ_s5;
     uint16_t reset_port, reset_value;
     uint64_t lapic_paddr, ioapic_paddr;
+    /* version >= 2 */
+    uint64_t idle_paddr;      /* the idle register (MMIO) */
 } __attribute__((packed));
