@@ -124,6 +124,9 @@ main(int argc, char **argv)
         if (vm->console.slave_path)
             lite_msg_set(m, "console", vm->console.slave_path);
         report(status_fd, m);
+        /* Only a supervisor that reads a status fd follows with a watch connection. */
+        if (status_fd != STDOUT_FILENO)
+            vm->reported_at_us = g_get_monotonic_time();
     }
     ret = vmm_main_loop(vm);
     vmm_free(vm);

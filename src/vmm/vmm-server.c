@@ -27,6 +27,7 @@ struct vmm_server {
     GPtrArray *clients;       /* of client */
     vmm_server_handler handler;
     void *opaque;
+    bool ever_watched;
 };
 
 static void
@@ -178,8 +179,10 @@ serve_client(vmm_server *s, client *c)
         reply = s->handler(s->opaque, req, &watch);
         if (c->dead || send_msg(c, reply) < 0)
             return false;
-        if (watch && lite_msg_is_ok(reply))
+        if (watch && lite_msg_is_ok(reply)) {
             c->watch = true;
+            s->ever_watched = true;
+        }
     }
 }
 
@@ -209,4 +212,10 @@ vmm_server_broadcast(vmm_server *s, const lite_msg *event)
             c->dead = true;
         }
     }
+}
+
+bool
+vmm_server_ever_watched(const vmm_server *s)
+{
+    return s && s->ever_watched;
 }

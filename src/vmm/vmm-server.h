@@ -24,5 +24,7 @@ unsigned vmm_server_add_pollfds(vmm_server *s, GArray *pfds);
 void vmm_server_dispatch(vmm_server *s, const struct pollfd *pfds, unsigned count);
 /* Sends @event to every watcher; a watcher that cannot take it now is dropped. */
 void vmm_server_broadcast(vmm_server *s, const lite_msg *event);
+/* Whether any client has subscribed to events so far. */
+bool vmm_server_ever_watched(const vmm_server *s);
 
 #define VMM_SERVER_MAX_CLIENTS 32

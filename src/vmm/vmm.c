@@ -32,6 +32,8 @@
 #define RX_RECHECK_MS 10
 /* How long a console reader may take over the guest's last words before lite-vmm exits. */
 #define CONSOLE_DRAIN_MS 500
+/* How long after the status line a supervisor may take to connect its watch. */
+#define LATE_WATCH_MS 2000
 
 vmm *
 vmm_new(lite_launch *cfg)
@@ -576,6 +578,44 @@ console_input(vmm *vm)
     pthread_mutex_unlock(&vm->pio.lock);
 }
 
+/* A guest may be done before the supervisor that read our status line has connected to
+ * follow it (the start benchmark's guest powers off within a millisecond). Closing at once
+ * would leave the driver a refused or reset connection and no way to tell a power off from
+ * a crash. So when nobody has watched yet, the control socket stays up until LATE_WATCH_MS
+ * after the status line (when lite-vmm was started with --status-fd): requests are answered
+ * as for any shut-off domain, and the first watcher gets the final event before lite-vmm
+ * exits. */
+static void
+serve_late_watcher(vmm *vm)
+{
+    g_autoptr(GArray) pfds = g_array_new(FALSE, TRUE, sizeof(struct pollfd));
+    g_autoptr(lite_msg) last = lite_msg_new("event");
+    int64_t deadline = vm->reported_at_us + LATE_WATCH_MS * 1000LL;
+
+    /* A destroy request came from a client that has its answer already. */
+    if (!vm->server || !vm->reported_at_us || vm->destroy_requested ||
+        vmm_server_ever_watched(vm->server))
+        return;
+    lite_msg_set(last, "state", vm->state);
+    lite_msg_set(last, "reason", vm->reason);
+    while (!vmm_server_ever_watched(vm->server)) {
+        int64_t left = deadline - g_get_monotonic_time();
+        unsigned n;
+
+        if (left <= 0)
+            return;
+        g_array_set_size(pfds, 0);
+        n = vmm_server_add_pollfds(vm->server, pfds);
+        if (poll((struct pollfd *)pfds->data, n, (int)((left + 999) / 1000)) < 0 &&
+            errno != EINTR)
+            return;
+        vmm_server_dispatch(vm->server, (struct pollfd *)pfds->data, n);
+    }
+    lite_debug("a late watcher connected: telling it the domain is %s (%s)", vm->state,
+               vm->reason);
+    vmm_server_broadcast(vm->server, last);
+}
+
 int
 vmm_main_loop(vmm *vm)
 {
@@ -640,5 +680,6 @@ vmm_main_loop(vmm *vm)
     }
     vmm_vcpus_quit(vm);
     vmm_console_drain(&vm->console, CONSOLE_DRAIN_MS);
+    serve_late_watcher(vm);
     return vm->exit_status;
 }

@@ -99,6 +99,9 @@ struct vmm {
 
     vmm_console console;
     vmm_server *server;
+    /* Set by whoever reported "ok" to a supervisor (the driver): until then + LATE_WATCH_MS
+     * a domain that ends before its supervisor watched it still tells it how (vmm.c). */
+    int64_t reported_at_us;
 };
 
 /* vmm.c */

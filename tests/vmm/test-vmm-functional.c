@@ -545,6 +545,8 @@ test_pvh_guest_marker_and_poweroff(void)
     g_autoptr(lite_launch) cfg = vm_config(g_getenv("LITE_GUEST_PVH"), NULL);
     g_autoptr(vm_run) r = NULL;
     g_autofree char *log = NULL;
+    lite_autofd w = -1;
+    char c;
 
     /* The guest is done in a millisecond, before anyone could open a pty: without one the
      * console goes to the log. */
@@ -552,6 +554,13 @@ test_pvh_guest_marker_and_poweroff(void)
     r = vm_start(cfg);
     g_assert_true(vm_status_ok(r));
     g_assert_null(lite_msg_get(r->status, "console"));
+    /* A supervisor that connects to follow the domain after it already ended (as the driver
+     * does right after the status line) still learns how it ended, then EOF. */
+    g_usleep(100 * 1000);
+    w = vm_watch(r);
+    g_assert_cmpint(w, >=, 0);
+    assert_event(w, "shutoff/shutdown");
+    g_assert_cmpint(read(w, &c, 1), ==, 0);
     g_assert_true(vm_wait_exit(r, 5000));
     g_assert_cmpint(r->exit_status, ==, 0);
     g_assert_false(g_file_test(r->ctl, G_FILE_TEST_EXISTS));
