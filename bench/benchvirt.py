@@ -1,21 +1,22 @@
-"""benchvirt.py: the benchmarks' libvirt peers: `virsh create` of the same guest through a
+"""benchvirt.py: the VM benchmarks' libvirt peers: `virsh create` of the same guest through a
 private virtlited (lite:///system) and through a private libvirtd's QEMU driver
-(qemu:///system), the lifecycle events that say when a domain ended, and an inotify watch
-that says when a marker landed in a file. Never touches the system instances.
+(qemu:///system), domain XML for both, and an inotify watch that says when a marker landed
+in a file. The daemons build on bench/ctlib.py's (the container benchmarks'): the same
+private virtlited, and the same private libvirtd set-up with the QEMU driver instead of lxc.
+Never touches the system instances.
 
-The private libvirtd, and why it runs in a mount namespace: a root libvirtd always loads the
+Why the QEMU driver needs more than ctlib's lxc set-up: a root libvirtd always loads the
 privileged (qemu:///system) QEMU driver, which looks up the user and group Debian creates
 only in libvirt-daemon-system (libvirt-qemu) before reading any qemu.conf, and reads that
 qemu.conf from /etc/libvirt. Installing that package would replace init with systemd, and
-adding users or qemu.conf to the host would change it for everyone. So the libvirtd the
-bench starts sees, in a mount namespace of its own, copies of /etc/passwd and /etc/group with
-libvirt-qemu added (only if missing), its own /etc/libvirt (libvirtd.conf, qemu.conf), and
-its own /run/libvirt, /var/lib/libvirt, /var/log/libvirt and /var/cache: the host's files
-are untouched and the QEMU it spawns inherits the namespace. qemu.conf differs from Debian's
-defaults in three ways, each named where the numbers are printed: QEMU runs as root (this
-host's /dev/kvm is root's 0600, no udev gives it to group kvm), its stdout goes to a file
-instead of virtlogd, and no cgroups are made (the host's /machine partition is shared with
-lite-ns containers that other tests create and remove concurrently).
+adding users to the host would change it for everyone. So in the libvirtd's own mount
+namespace /etc/passwd and /etc/group are copies with libvirt-qemu added (only if missing),
+/etc/libvirt holds the bench's qemu.conf and /var/cache is empty; the QEMU it spawns
+inherits the namespace. qemu.conf differs from Debian's defaults in three ways, each named
+where the numbers are printed: QEMU runs as root (this host's /dev/kvm is root's 0600, no
+udev gives it to group kvm), its stdout goes to a file instead of virtlogd, and no cgroups
+are made (the host's /machine partition is shared with lite-ns containers that other tests
+create and remove concurrently).
 """
 import ctypes
 import os
@@ -28,8 +29,9 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
-import lite_harness  # noqa: E402
+sys.path.insert(0, HERE)
+import ctlib  # noqa: E402
+import lite_harness  # noqa: E402  (ctlib puts tests/functional on the path)
 
 IN_MODIFY = 0x2
 IN_CREATE = 0x100
@@ -110,47 +112,26 @@ def qemu_xml(name, kernel, serial, exit_device=True, mem_mib=64):
 """ % (name, mem_mib, kernel, serial, extra)
 
 
-def start_lite(build):
-    """A private virtlited, as the functional tests run it."""
-    d = lite_harness.Daemon(build=build, name="lite-bench")
-    try:
-        return d.start()
-    except Exception:
-        d.cleanup()
-        raise
+def lite_log_dir(lite):
+    """Where a ctlib.VirtLite's driver writes domain logs."""
+    return os.path.join(lite.daemon.root, "var/log/libvirt/lite")
 
 
-def lite_log_dir(daemon):
-    return os.path.join(daemon.root, "var/log/libvirt/lite")
-
-
-def lite_launcher_pid(daemon, name):
+def lite_launcher_pid(lite, name):
     import re
-    with open(os.path.join(daemon.state_dir, name + ".xml")) as f:
+    with open(os.path.join(lite.daemon.state_dir, name + ".xml")) as f:
         return int(re.search(r"<launcher pid='(\d+)'", f.read()).group(1))
 
 
+QEMU_DRIVER = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so"
 QEMU_USER_LINE = "libvirt-qemu:x:64055:64055:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin\n"
 QEMU_GROUP_LINE = "libvirt-qemu:x:64055:libvirt-qemu\n"
-
-MOUNTS = """set -e
-mount --make-rprivate /
-mount --bind "$D/passwd" /etc/passwd
-mount --bind "$D/group" /etc/group
-mount --bind "$D/etc" /etc/libvirt
-mount --bind "$D/run" /run/libvirt
-mount --bind "$D/lib" /var/lib/libvirt
-mount --bind "$D/log" /var/log/libvirt
-mount -t tmpfs tmpfs /var/cache
-mkdir /var/cache/libvirt
-exec "$PY" -c "$REAPER" /usr/sbin/libvirtd -f /etc/libvirt/libvirtd.conf \
-    -p /run/libvirt/libvirtd.pid
-"""
 
 # libvirt daemonizes QEMU, so its parent becomes PID 1, and when QEMU exits libvirt waits
 # (virProcessKillPainfully) until PID 1 has reaped it. This host's PID 1 reaps orphans
 # about every 1.7 s, where a normal init does it at once: a subreaper above libvirtd that
-# reaps at once keeps that artefact out of the numbers. It forwards SIGTERM to libvirtd.
+# reaps at once keeps that artefact out of the numbers. It forwards SIGTERM to libvirtd,
+# which ctlib's stop() sends.
 REAPER = """
 import ctypes, os, signal, sys
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)     # PR_SET_CHILD_SUBREAPER
@@ -169,30 +150,39 @@ while True:
 def qemu_missing():
     """Why the libvirt QEMU peer cannot run here, or None."""
     need = ["/usr/sbin/libvirtd", shutil.which("qemu-system-x86_64") or "qemu-system-x86_64",
-            shutil.which("unshare") or "unshare",
-            "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so"]
+            shutil.which("unshare") or "unshare", QEMU_DRIVER]
     for p in need:
         if not os.path.exists(p):
             return "%s is missing (packages libvirt-daemon, libvirt-daemon-driver-qemu, " \
                    "qemu-system-x86)" % p
-    for p in ("/run/libvirt", "/var/lib/libvirt", "/var/log/libvirt"):
-        if not os.path.isdir(p):
-            return "%s does not exist (a mount point for the private libvirtd)" % p
     return None
 
 
-class QemuDaemon:
-    """A private libvirtd with the QEMU driver in system mode (see the module docstring)."""
+class QemuDaemon(ctlib.LibvirtLxcDaemon):
+    """A private libvirtd with the QEMU driver in system mode (see the module docstring):
+    ctlib's private libvirtd (its directories, start, virsh, stop) set up for QEMU."""
 
-    def __init__(self, tmp):
-        self.dir = os.path.join(tmp, "libvirtd")
-        for sub in ("etc", "run", "lib", "log", "sock", "guest"):
-            os.makedirs(os.path.join(self.dir, sub))
-        # QEMU runs as root here, but the kernel and serial files are opened through paths
-        # under this directory: keep them traversable.
-        os.chmod(tmp, 0o755)
-        os.chmod(self.dir, 0o755)
-        os.chmod(os.path.join(self.dir, "guest"), 0o755)
+    name = "libvirt-qemu"
+    DRIVER = QEMU_DRIVER
+    SCHEME = "qemu"
+
+    def __init__(self):
+        super().__init__()
+        self.guests = os.path.join(self.dir, "guest")
+        os.makedirs(self.guests)
+
+    def guest_path(self, kernel):
+        """A copy of @kernel libvirt may relabel (it chowns what QEMU opens)."""
+        path = os.path.join(self.guests, os.path.basename(kernel))
+        shutil.copy(kernel, path)
+        return path
+
+    def setup_script(self):
+        return ("mount --bind %s/passwd /etc/passwd && mount --bind %s/group /etc/group && "
+                "mount -t tmpfs tmpfs /var/cache && mkdir /var/cache/libvirt && "
+                % (self.dir, self.dir))
+
+    def prepare(self):
         for name, line in (("passwd", QEMU_USER_LINE), ("group", QEMU_GROUP_LINE)):
             with open("/etc/" + name) as f:
                 text = f.read()
@@ -200,67 +190,38 @@ class QemuDaemon:
                 text += line
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
-        with open(os.path.join(self.dir, "etc/libvirtd.conf"), "w") as f:
-            f.write('unix_sock_dir = "%s/sock"\nlog_outputs = "3:file:%s/libvirtd.log"\n'
-                    % (self.dir, self.dir))
-        with open(os.path.join(self.dir, "etc/qemu.conf"), "w") as f:
+        with open(os.path.join(self.dir, "state/etc-libvirt/qemu.conf"), "w") as f:
             f.write('user = "root"\ngroup = "root"\nstdio_handler = "file"\n'
                     'cgroup_controllers = [ ]\n')
-        self.uri = "qemu+unix:///system?socket=%s/sock/libvirt-sock" % self.dir
-        self.proc = None
+        with open(os.path.join(self.dir, "reaper.py"), "w") as f:
+            f.write(REAPER)
 
-    def guest_path(self, kernel):
-        path = os.path.join(self.dir, "guest", os.path.basename(kernel))
-        shutil.copy(kernel, path)
-        os.chmod(path, 0o644)
-        return path
+    def exec_command(self, conf):
+        return "exec %s %s/reaper.py /usr/sbin/libvirtd -f %s -p %s/libvirtd.pid" % (
+            sys.executable, self.dir, conf, self.dir)
 
     def start(self, timeout=60):
-        env = dict(os.environ, D=self.dir, PY=sys.executable, REAPER=REAPER)
-        self.proc = subprocess.Popen(["unshare", "--mount", "sh", "-c", MOUNTS], env=env,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=open(os.path.join(self.dir, "out.log"), "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("libvirtd exited (%d): see %s/out.log"
-                                   % (self.proc.returncode, self.dir))
-            if self.virsh("uri", check=False).returncode == 0:
-                return self
-            time.sleep(0.1)
-        raise RuntimeError("the private libvirtd did not answer within %ds" % timeout)
-
-    def virsh(self, *args, check=True):
-        res = subprocess.run(["virsh", "-q", "-c", self.uri] + list(args),
-                             capture_output=True, text=True, timeout=120)
-        if check and res.returncode != 0:
-            raise RuntimeError("virsh %s: %s" % (" ".join(args), res.stderr.strip()))
-        return res
+        # The QEMU driver probes QEMU before it answers: seconds, more under load.
+        return super().start(timeout)
 
     def qemu_pid(self, name):
-        with open(os.path.join(self.dir, "run/qemu", name + ".pid")) as f:
+        with open(os.path.join(self.dir, "state/run-libvirt/qemu", name + ".pid")) as f:
             return int(f.read().strip())
 
-    def cleanup(self):
-        if self.proc and self.proc.poll() is None:
-            for name in self.virsh("list", "--name", check=False).stdout.split():
-                self.virsh("destroy", name, check=False)
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        # Any QEMU our libvirtd left behind (its pid files are ours alone).
-        qdir = os.path.join(self.dir, "run/qemu")
+    def stop(self):
+        # A QEMU our libvirtd left behind (if it died): its pid files are ours alone.
+        qdir = os.path.join(self.dir, "state/run-libvirt/qemu")
+        pids = []
         for f in os.listdir(qdir) if os.path.isdir(qdir) else []:
             if f.endswith(".pid"):
                 try:
-                    with open(os.path.join(qdir, f)) as pf:
-                        os.kill(int(pf.read().strip()), signal.SIGKILL)
+                    pids.append(self.qemu_pid(f[:-4]))
                 except (ValueError, OSError):
                     pass
+        super().stop()
+        for pid in ctlib.pids_of([shutil.which("qemu-system-x86_64") or "qemu-system-x86_64"]):
+            if pid in pids:
+                os.kill(pid, signal.SIGKILL)
 
 
 class Creates:

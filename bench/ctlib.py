@@ -248,26 +248,40 @@ class LibvirtLxcDaemon(VirshDaemon):
 
     name = "libvirt-lxc"
     STATE_DIRS = ("/run/libvirt", "/etc/libvirt", "/var/lib/libvirt", "/var/log/libvirt")
+    # A subclass for another driver (bench/benchvirt.py's QEMU one) changes these and the
+    # hooks below.
+    DRIVER = LXC_DRIVER
+    SCHEME = "lxc"
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="lbench-libvirtd-")
         os.chmod(self.dir, 0o755)
         self.sock = os.path.join(self.dir, "sock")
-        self.uri = "lxc+unix:///system?socket=%s/libvirt-sock" % self.sock
+        self.uri = "%s+unix:///system?socket=%s/libvirt-sock" % (self.SCHEME, self.sock)
         self.log = os.path.join(self.dir, "libvirtd.log")
         self.proc = None
         self.made = []      # state dirs that did not exist on the host
+
+    def setup_script(self):
+        """Shell commands run in the new mount namespace first, each ending in "&& "."""
+        return NO_UNIFIED
+
+    def prepare(self):
+        """Runs once the state directories exist (in self.dir/state), before libvirtd."""
+
+    def exec_command(self, conf):
+        return "exec /usr/sbin/libvirtd -f %s -p %s/libvirtd.pid" % (conf, self.dir)
 
     def start(self, timeout=20):
         drivers = os.path.join(self.dir, "drivers")
         for d in (self.sock, drivers):
             os.makedirs(d)
-        os.symlink(LXC_DRIVER, os.path.join(drivers, os.path.basename(LXC_DRIVER)))
+        os.symlink(self.DRIVER, os.path.join(drivers, os.path.basename(self.DRIVER)))
         conf = os.path.join(self.dir, "libvirtd.conf")
         with open(conf, "w") as f:
             f.write('unix_sock_dir = "%s"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
                     'log_outputs = "3:file:%s"\n' % (self.sock, self.log))
-        script = NO_UNIFIED
+        script = self.setup_script()
         for d in self.STATE_DIRS:
             if not os.path.isdir(d):
                 os.makedirs(d)
@@ -277,7 +291,8 @@ class LibvirtLxcDaemon(VirshDaemon):
             mine = os.path.join(self.dir, "state", d.strip("/").replace("/", "-"))
             os.makedirs(mine)
             script += "mount --bind %s %s && " % (mine, d)
-        script += "exec /usr/sbin/libvirtd -f %s -p %s/libvirtd.pid" % (conf, self.dir)
+        self.prepare()
+        script += self.exec_command(conf)
         env = dict(os.environ, LIBVIRT_DRIVER_DIR=drivers)
         with open(os.path.join(self.dir, "stdout"), "wb") as out:
             self.proc = subprocess.Popen(
