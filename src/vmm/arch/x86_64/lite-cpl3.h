@@ -36,7 +36,8 @@
  * Idle (info->version >= 2; the VMM accepts notes of version 1 and 2):
  * - info->idle_paddr is the idle register, in the MMIO hole, reachable at CPL3 with a plain
  *   4- or 8-byte mov (an MMIO exit, no trampoline, interrupts stay enabled). The value
- *   written is the GPA of the vCPU's wake word (a 4-byte aligned uint32_t in RAM), or 0.
+ *   written is the GPA of the vCPU's wake word (a 4-byte aligned uint32_t in RAM; under the
+ *   VMM's identity map its address), or 0.
  * - If the wake word is not zero, or is not 4-byte aligned RAM, the write returns at once.
  *   Otherwise the vCPU halts as `sti; hlt` would at CPL0: KVM sleeps it in the kernel (no
  *   host CPU) until an interrupt is delivered to it (LAPIC timer, IPI, IOAPIC: the VMM's own
