@@ -1,7 +1,8 @@
-/* main.c: lite-ns command line: lite-ns --config PATH [--status-fd N], or lite-ns --probe:
+/* main.c: lite-ns command line: lite-ns --config PATH [--status-fd N] [--detach], or lite-ns --probe:
  * "ok cgroup=MODE userns=0|1" on stdout when this host can run containers, else
  * "error code=... message=..." (the driver's capabilities report it). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <glib.h>
 
 #include "control.h"
+#include "detach.h"
 #include "log.h"
 #include "ns-cgroup.h"
 #include "ns-supervisor.h"
@@ -64,7 +66,7 @@ probe(void)
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: lite-ns --config PATH [--status-fd N] | lite-ns --probe\n");
+    fprintf(stderr, "usage: lite-ns --config PATH [--status-fd N] [--detach] | lite-ns --probe\n");
 }
 
 int
@@ -72,6 +74,7 @@ main(int argc, char **argv)
 {
     const char *config = NULL;
     gint64 status_fd = 1;
+    bool detach = false;
 
     lite_log_init("lite-ns");
     if (argc == 2 && strcmp(argv[1], "--probe") == 0)
@@ -79,6 +82,8 @@ main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];
+        } else if (strcmp(argv[i], LITE_DETACH_FLAG) == 0) {
+            detach = true;
         } else if (strcmp(argv[i], "--status-fd") == 0 && i + 1 < argc) {
             if (!g_ascii_string_to_signed(argv[++i], 10, 0, G_MAXINT, &status_fd, NULL)) {
                 usage();
@@ -93,5 +98,7 @@ main(int argc, char **argv)
         usage();
         return 2;
     }
+    if (detach && lite_launch_detach() < 0)
+        return 1;
     return ns_supervisor_main(config, (int)status_fd);
 }

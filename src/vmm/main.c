@@ -1,10 +1,10 @@
-/* main.c: lite-vmm --config PATH [--status-fd N]: runs one VM in the foreground and reports
+/* main.c: lite-vmm --config PATH [--status-fd N] [--detach]: runs one VM and reports
  * on the status fd (stdout without --status-fd) exactly once:
  *   ok pid=P [console=/dev/pts/N]         when the vCPUs run and the control socket listens
  *   error code=C errno=E message=M        when it cannot start (exit status 1)
- * The driver daemonizes it; lite-vmm does not daemonize itself. With console=none the guest's
- * serial output goes to stderr (the domain log; stdout may carry the status line), at most
- * VMM_CONSOLE_LOG_MAX bytes.
+ * In the foreground, unless --detach (the driver's spawn, src/launch/detach.h) asks it to
+ * leave its spawner first. With console=none the guest's serial output goes to stderr (the
+ * domain log; stdout may carry the status line), at most VMM_CONSOLE_LOG_MAX bytes.
  *
  * lite-vmm --probe: says on stdout what this host's /dev/kvm can run, for the driver's
  * capabilities: "ok kvm=1 pvm=0|1 max-vcpus=N bzimage=0|1", or "error code=... message=..."
@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "control.h"
+#include "detach.h"
 #include "fd.h"
 #include "launch.h"
 #include "log.h"
@@ -75,10 +76,13 @@ main(int argc, char **argv)
 {
     g_autofree char *config = NULL;
     gboolean want_probe = FALSE;
+    gboolean detach = FALSE;
     gint status_fd = STDOUT_FILENO;
     GOptionEntry entries[] = {
         { "config", 0, 0, G_OPTION_ARG_FILENAME, &config, "launch config file", "PATH" },
         { "status-fd", 0, 0, G_OPTION_ARG_INT, &status_fd, "fd for the status line", "N" },
+        { LITE_DETACH_FLAG + 2, 0, 0, G_OPTION_ARG_NONE, &detach,
+          "leave the spawning process at once (the driver's spawn)", NULL },
         { "probe", 0, 0, G_OPTION_ARG_NONE, &want_probe, "report what this host can run",
           NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -102,6 +106,9 @@ main(int argc, char **argv)
         fprintf(stderr, "lite-vmm: --status-fd %d is not an open descriptor\n", status_fd);
         return 2;
     }
+    /* Before vmm_start makes the vCPU threads that a fork would not copy. */
+    if (detach && lite_launch_detach() < 0)
+        return 1;
     if (lite_launch_load(config, &cfg, &gerr) < 0) {
         vmm_fail(&err, LITE_ECODE_FAILED, gerr->code, "%s", gerr->message);
         return fail_status(status_fd, &err);
