@@ -19,6 +19,9 @@ LITE_PACKAGES=(
   crun lxc qemu-system-x86
   # the nested tier packs its L1 initramfs (cpio) and talks to control sockets (socat)
   cpio socat
+  # the systemd units are verified and socket-activated with systemd's own tools (the
+  # package alone: it does not become init without systemd-sysv)
+  systemd
 )
 
 lite_log() {
