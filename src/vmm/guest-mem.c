@@ -12,6 +12,47 @@
 
 #define BITS_PER_LONG (8 * sizeof(unsigned long))
 
+/* Guest RAM starts on a 2 MiB boundary of the host address space, and is offered to
+ * transparent huge pages. Why: KVM maps a guest range with one 2 MiB EPT/NPT entry only when
+ * the host address has the same offset in its 2 MiB page as the guest address, and the host
+ * page is a huge page. An mmap() of its own is only page-aligned (Linux before 6.7), so every
+ * guest page then costs a nested page fault of its own on first touch: in the nested tier
+ * that was seconds of a stock kernel's boot (docs/vmm.md, "Boot time"). QEMU does the same
+ * (qemu_ram_mmap aligns, MADV_HUGEPAGE).
+ * The reservation is PROT_NONE and MAP_NORESERVE, so it is not charged; the RAM mapping
+ * placed into it is not MAP_NORESERVE: the kernel's overcommit check then still refuses
+ * sizes the host can never back, at start instead of with an OOM kill later. */
+static void *
+map_ram(uint64_t ram_size)
+{
+    uint64_t span = ram_size + VMM_RAM_ALIGN;
+    uint8_t *res, *map;
+    uintptr_t start;
+
+    res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (res == MAP_FAILED)
+        return MAP_FAILED;
+    start = ((uintptr_t)res + VMM_RAM_ALIGN - 1) & ~(uintptr_t)(VMM_RAM_ALIGN - 1);
+    map = mmap((void *)start, ram_size, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (map == MAP_FAILED) {
+        int err = errno;
+
+        munmap(res, span);
+        errno = err;
+        return MAP_FAILED;
+    }
+    /* The unused head and tail of the reservation go back. */
+    if (map > res)
+        munmap(res, (size_t)(map - res));
+    if (res + span > map + ram_size)
+        munmap(map + ram_size, (size_t)(res + span - (map + ram_size)));
+    /* Only a hint: a host without THP (EINVAL) runs the same, with 4 KiB pages. */
+    if (madvise(map, ram_size, MADV_HUGEPAGE) < 0)
+        lite_debug("MADV_HUGEPAGE on guest RAM: %s", g_strerror(errno));
+    return map;
+}
+
 int
 vmm_mem_init(vmm_mem *m, uint64_t ram_size, uint64_t hole_start, uint64_t hole_end)
 {
@@ -25,9 +66,7 @@ vmm_mem_init(vmm_mem *m, uint64_t ram_size, uint64_t hole_start, uint64_t hole_e
         lite_err("guest RAM size %" PRIu64 " bytes is not usable", ram_size);
         return -EINVAL;
     }
-    /* No MAP_NORESERVE: the kernel's overcommit check then refuses sizes the host can never
-     * back, at start instead of with an OOM kill later. */
-    map = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    map = map_ram(ram_size);
     if (map == MAP_FAILED) {
         int err = errno;
         lite_err("cannot map %" PRIu64 " MiB of guest RAM: %s", ram_size >> 20,

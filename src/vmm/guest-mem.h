@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #define VMM_PAGE_SIZE 4096ULL
+/* Where guest RAM starts in the host's address space: a huge page boundary (guest-mem.c). */
+#define VMM_RAM_ALIGN (2ULL << 20)
 #define VMM_MEM_MAX_REGIONS 2
 
 /* A guest-physical range backed by host memory (one KVM memslot each). */

@@ -67,6 +67,7 @@ vmm_kvm_open(vmm *vm, vmm_error *err)
         vm->max_vcpus = 4;
     vm->has_xcrs = check_ext(vm, KVM_CAP_XCRS) && check_ext(vm, KVM_CAP_XSAVE);
     vm->has_pit = check_ext(vm, KVM_CAP_PIT2);
+    vm->has_tsc_deadline = check_ext(vm, KVM_CAP_TSC_DEADLINE_TIMER);
     n = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (n <= 0)
         return vmm_fail(err, LITE_ECODE_FAILED, errno, "KVM_GET_VCPU_MMAP_SIZE failed");

@@ -49,7 +49,7 @@ vcpu_create(vmm *vm, vmm_vcpu *v, unsigned index, vmm_error *err)
     v->run = run;
 
     v->cpuid = g_memdup2(vm->supported_cpuid, cpuid_size);
-    vmm_cpuid_filter(v->cpuid, index, vm->nr_vcpus, vm->has_xcrs);
+    vmm_cpuid_filter(v->cpuid, index, vm->nr_vcpus, vm->has_xcrs, vm->has_tsc_deadline);
     if (ioctl(v->fd, KVM_SET_CPUID2, v->cpuid) < 0)
         return vmm_fail(err, LITE_ECODE_FAILED, errno, "KVM_SET_CPUID2 failed on vCPU %u",
                         index);

@@ -68,6 +68,7 @@ struct vmm {
     bool host_is_pvm;
     bool has_xcrs;
     bool has_pit;
+    bool has_tsc_deadline;    /* KVM_CAP_TSC_DEADLINE_TIMER: CPUID may announce it */
     struct kvm_cpuid2 *supported_cpuid;
     vmm_mem mem;
     GBytes *kernel;

@@ -15,8 +15,8 @@ fake_cpuid(void)
 {
     static const struct kvm_cpuid_entry2 leaves[] = {
         { .function = 0, .eax = 0xd },
-        { .function = 1, .ebx = 0x00010800, .ecx = (1u << 3) | (1u << 5) | (1u << 26) |
-                                                   (1u << 28), .edx = 1u << 28 },
+        { .function = 1, .ebx = 0x00010800, .ecx = (1u << 3) | (1u << 5) | (1u << 24) |
+                                                   (1u << 26) | (1u << 28), .edx = 1u << 28 },
         { .function = 4, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0x121 },
         { .function = 5, .eax = 0x40, .ebx = 0x40, .ecx = 3 },
         { .function = 7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
@@ -43,7 +43,7 @@ test_filter_topology_and_features(void)
     g_autofree struct kvm_cpuid2 *c = fake_cpuid();
     struct kvm_cpuid_entry2 *e;
 
-    vmm_cpuid_filter(c, 2, 3, true);
+    vmm_cpuid_filter(c, 2, 3, true, true);
     e = vmm_cpuid_find(c, 1, 0);
     g_assert_cmpuint(e->ebx >> 24, ==, 2);                  /* APIC ID */
     g_assert_cmpuint((e->ebx >> 16) & 0xff, ==, 3);         /* logical CPUs */
@@ -52,6 +52,7 @@ test_filter_topology_and_features(void)
     g_assert_cmpuint(e->ecx & (1u << 3), ==, 0);            /* no MONITOR */
     g_assert_cmpuint(e->ecx & (1u << 5), ==, 0);            /* no VMX */
     g_assert_cmpuint(e->ecx & (1u << 26), !=, 0);           /* XSAVE kept */
+    g_assert_cmpuint(e->ecx & (1u << 24), !=, 0);           /* TSC deadline announced */
     g_assert_cmpuint(vmm_cpuid_find(c, 4, 0)->eax >> 26, ==, 2);
     g_assert_cmpuint(vmm_cpuid_find(c, 5, 0)->eax, ==, 0);
     g_assert_cmpuint(vmm_cpuid_find(c, 0xa, 0)->eax, ==, 0);  /* no PMU */
@@ -71,10 +72,11 @@ test_filter_without_xsave(void)
     g_autofree struct kvm_cpuid2 *c = fake_cpuid();
     struct kvm_cpuid_entry2 *e;
 
-    vmm_cpuid_filter(c, 0, 1, false);
+    vmm_cpuid_filter(c, 0, 1, false, false);
     e = vmm_cpuid_find(c, 1, 0);
     g_assert_cmpuint(e->ecx & ((1u << 26) | (1u << 27) | (1u << 28)), ==, 0);
     g_assert_cmpuint(e->edx & (1u << 28), ==, 0);           /* one CPU: no HTT */
+    g_assert_cmpuint(e->ecx & (1u << 24), ==, 0);           /* no KVM_CAP_TSC_DEADLINE_TIMER */
     g_assert_null(vmm_cpuid_find(c, 0xd, 0));
     g_assert_null(vmm_cpuid_find(c, 0xd, 1));
     g_assert_cmpuint(vmm_cpuid_find(c, 7, 0)->ebx & ((1u << 5) | (1u << 16)), ==, 0);

@@ -2,6 +2,7 @@
  * the guest spells it, and records the VMM's own writes as dirty. */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include <glib.h>
 
@@ -80,6 +81,31 @@ test_refuses_unusable_sizes(void)
     vmm_mem_destroy(&m);
 }
 
+/* KVM maps 2 MiB of guest RAM with one EPT/NPT entry only when host and guest addresses
+ * agree modulo 2 MiB: every region's host address must keep its GPA's offset in a huge page,
+ * whatever the size (odd sizes too), and the mapping must be exactly as large as RAM (nothing
+ * of the alignment slack left mapped). */
+static void
+test_huge_page_aligned(void)
+{
+    static const uint64_t sizes[] = { 4 * MiB, 16 * MiB, 16 * MiB + 4096, 2 * MiB + 8192 };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        vmm_mem m;
+
+        g_assert_cmpint(vmm_mem_init(&m, sizes[i], 8 * MiB, 12 * MiB), ==, 0);
+        g_assert_cmpuint((uintptr_t)m.map % VMM_RAM_ALIGN, ==, 0);
+        for (unsigned r = 0; r < m.nr_regions; r++)
+            g_assert_cmpuint(((uintptr_t)m.regions[r].host - m.regions[r].gpa) % VMM_RAM_ALIGN,
+                             ==, 0);
+        /* The byte after RAM is not mapped: msync on an unmapped page fails with ENOMEM. */
+        g_assert_cmpint(msync(m.map + sizes[i], 4096, MS_ASYNC), ==, -1);
+        g_assert_cmpint(errno, ==, ENOMEM);
+        g_assert_cmpint(msync(m.map + sizes[i] - 4096, 4096, MS_ASYNC), ==, 0);
+        vmm_mem_destroy(&m);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -87,5 +113,6 @@ main(int argc, char **argv)
     g_test_add_func("/vmm/mem/bounds", test_bounds);
     g_test_add_func("/vmm/mem/writes-land-and-mark-dirty", test_writes_land_and_mark_dirty);
     g_test_add_func("/vmm/mem/refuses-unusable-sizes", test_refuses_unusable_sizes);
+    g_test_add_func("/vmm/mem/huge-page-aligned", test_huge_page_aligned);
     return g_test_run();
 }

@@ -7,6 +7,7 @@
 
 #define L1_ECX_MONITOR     (1u << 3)
 #define L1_ECX_VMX         (1u << 5)
+#define L1_ECX_TSC_DEADLINE (1u << 24)
 #define L1_ECX_XSAVE       (1u << 26)
 #define L1_ECX_OSXSAVE     (1u << 27)
 #define L1_ECX_AVX         (1u << 28)
@@ -42,7 +43,8 @@ drop_leaf(struct kvm_cpuid2 *c, unsigned function)
 }
 
 void
-vmm_cpuid_filter(struct kvm_cpuid2 *c, unsigned index, unsigned nr_vcpus, bool xsave)
+vmm_cpuid_filter(struct kvm_cpuid2 *c, unsigned index, unsigned nr_vcpus, bool xsave,
+                 bool tsc_deadline)
 {
     struct kvm_cpuid_entry2 *e;
 
@@ -54,6 +56,15 @@ vmm_cpuid_filter(struct kvm_cpuid2 *c, unsigned index, unsigned nr_vcpus, bool x
             e->ebx = (e->ebx & 0x0000ffffu) | (index << 24) | ((nr_vcpus & 0xff) << 16);
             e->ecx &= ~(L1_ECX_MONITOR | L1_ECX_VMX);
             e->ecx |= L1_ECX_HYPERVISOR;
+            /* KVM_GET_SUPPORTED_CPUID never reports the TSC-deadline timer: the in-kernel
+             * LAPIC emulates it whenever KVM_CAP_TSC_DEADLINE_TIMER is there, and the VMM is
+             * to say so (QEMU does). Without it Linux calibrates the LAPIC timer against the
+             * PIT for 100 ms of busy-waiting at boot, and each timer event is a one-shot
+             * count instead of an absolute TSC deadline. */
+            if (tsc_deadline)
+                e->ecx |= L1_ECX_TSC_DEADLINE;
+            else
+                e->ecx &= ~L1_ECX_TSC_DEADLINE;
             if (nr_vcpus > 1)
                 e->edx |= L1_EDX_HTT;
             else
