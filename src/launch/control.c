@@ -31,27 +31,31 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fd.h"
+#include "log.h"
 #include "sock.h"
+#include "text.h"
 
 struct lite_msg {
     char *verb;
-    GPtrArray *keys;
-    GPtrArray *values;
+    char **keys;
+    char **values;
+    size_t n;
 };
 
 lite_msg *
 lite_msg_new(const char *verb)
 {
-    lite_msg *m = g_new0(lite_msg, 1);
+    lite_msg *m = lite_calloc(1, sizeof(*m));
 
-    m->verb = g_strdup(verb);
-    m->keys = g_ptr_array_new_with_free_func(g_free);
-    m->values = g_ptr_array_new_with_free_func(g_free);
+    m->verb = lite_strdup(verb);
     return m;
 }
 
@@ -60,10 +64,14 @@ lite_msg_free(lite_msg *m)
 {
     if (!m)
         return;
-    g_free(m->verb);
-    g_ptr_array_unref(m->keys);
-    g_ptr_array_unref(m->values);
-    g_free(m);
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->keys[i]);
+        free(m->values[i]);
+    }
+    free(m->keys);
+    free(m->values);
+    free(m->verb);
+    free(m);
 }
 
 const char *
@@ -78,7 +86,7 @@ is_word(const char *s, size_t len)
     if (len == 0)
         return false;
     for (size_t i = 0; i < len; i++) {
-        if (!(g_ascii_islower(s[i]) || g_ascii_isdigit(s[i]) || s[i] == '-'))
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
             return false;
     }
     return true;
@@ -87,25 +95,32 @@ is_word(const char *s, size_t len)
 void
 lite_msg_set(lite_msg *m, const char *key, const char *value)
 {
-    g_return_if_fail(is_word(key, strlen(key)));
-    for (guint i = 0; i < m->keys->len; i++) {
-        if (strcmp(g_ptr_array_index(m->keys, i), key) == 0) {
-            g_free(m->values->pdata[i]);
-            m->values->pdata[i] = g_strdup(value ? value : "");
+    if (!is_word(key, strlen(key))) {
+        lite_err("invalid message key '%s'", key);
+        return;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        if (strcmp(m->keys[i], key) == 0) {
+            free(m->values[i]);
+            m->values[i] = lite_strdup(value ? value : "");
             return;
         }
     }
-    g_ptr_array_add(m->keys, g_strdup(key));
-    g_ptr_array_add(m->values, g_strdup(value ? value : ""));
+    m->keys = lite_realloc(m->keys, m->n + 1, sizeof(char *));
+    m->values = lite_realloc(m->values, m->n + 1, sizeof(char *));
+    m->keys[m->n] = lite_strdup(key);
+    m->values[m->n] = lite_strdup(value ? value : "");
+    m->n++;
 }
 
 void
 lite_msg_setf(lite_msg *m, const char *key, const char *fmt, ...)
 {
+    lite_autofree char *value = NULL;
     va_list ap;
 
     va_start(ap, fmt);
-    g_autofree char *value = g_strdup_vprintf(fmt, ap);
+    value = lite_vprintf(fmt, ap);
     va_end(ap);
     lite_msg_set(m, key, value);
 }
@@ -119,9 +134,9 @@ lite_msg_set_u64(lite_msg *m, const char *key, uint64_t value)
 const char *
 lite_msg_get(const lite_msg *m, const char *key)
 {
-    for (guint i = 0; i < m->keys->len; i++) {
-        if (strcmp(g_ptr_array_index(m->keys, i), key) == 0)
-            return g_ptr_array_index(m->values, i);
+    for (size_t i = 0; i < m->n; i++) {
+        if (strcmp(m->keys[i], key) == 0)
+            return m->values[i];
     }
     return NULL;
 }
@@ -130,27 +145,23 @@ int
 lite_msg_get_u64(const lite_msg *m, const char *key, uint64_t *out)
 {
     const char *text = lite_msg_get(m, key);
-    guint64 v;
 
     if (!text)
         return -ENOENT;
-    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &v, NULL))
-        return -EINVAL;
-    *out = v;
-    return 0;
+    return lite_parse_u64(text, out);
 }
 
 size_t
 lite_msg_count(const lite_msg *m)
 {
-    return m->keys->len;
+    return m->n;
 }
 
 void
 lite_msg_nth(const lite_msg *m, size_t i, const char **key, const char **value)
 {
-    *key = g_ptr_array_index(m->keys, i);
-    *value = g_ptr_array_index(m->values, i);
+    *key = m->keys[i];
+    *value = m->values[i];
 }
 
 static bool
@@ -162,27 +173,45 @@ needs_escape(unsigned char c)
 char *
 lite_msg_format(const lite_msg *m)
 {
-    GString *s = g_string_new(m->verb);
+    size_t len = strlen(m->verb) + 2;
+    char *out, *o;
 
-    for (guint i = 0; i < m->keys->len; i++) {
-        const unsigned char *v = g_ptr_array_index(m->values, i);
-
-        g_string_append_printf(s, " %s=", (const char *)g_ptr_array_index(m->keys, i));
-        for (; *v; v++) {
+    for (size_t i = 0; i < m->n; i++)
+        len += strlen(m->keys[i]) + 2 + 4 * strlen(m->values[i]);
+    o = out = lite_calloc(len, 1);
+    o = stpcpy(o, m->verb);
+    for (size_t i = 0; i < m->n; i++) {
+        *o++ = ' ';
+        o = stpcpy(o, m->keys[i]);
+        *o++ = '=';
+        for (const unsigned char *v = (const unsigned char *)m->values[i]; *v; v++) {
             if (needs_escape(*v))
-                g_string_append_printf(s, "\\x%02x", *v);
+                o += sprintf(o, "\\x%02x", *v);
             else
-                g_string_append_c(s, (char)*v);
+                *o++ = (char)*v;
         }
     }
-    g_string_append_c(s, '\n');
-    return g_string_free(s, FALSE);
+    *o++ = '\n';
+    *o = '\0';
+    return out;
+}
+
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
 static int
 unescape(const char *s, size_t len, char **out)
 {
-    g_autofree char *buf = g_malloc(len + 1);
+    lite_autofree char *buf = lite_calloc(len + 1, 1);
     size_t o = 0;
 
     for (size_t i = 0; i < len; i++) {
@@ -192,10 +221,9 @@ unescape(const char *s, size_t len, char **out)
             buf[o++] = s[i];
             continue;
         }
-        if (i + 3 >= len || s[i + 1] != 'x' ||
-            !g_ascii_isxdigit(s[i + 2]) || !g_ascii_isxdigit(s[i + 3]))
+        if (i + 3 >= len || s[i + 1] != 'x' || hex_value(s[i + 2]) < 0 || hex_value(s[i + 3]) < 0)
             return -EINVAL;
-        buf[o] = (char)(g_ascii_xdigit_value(s[i + 2]) * 16 + g_ascii_xdigit_value(s[i + 3]));
+        buf[o] = (char)(hex_value(s[i + 2]) * 16 + hex_value(s[i + 3]));
         /* An embedded NUL would silently truncate the value. */
         if (buf[o] == '\0')
             return -EINVAL;
@@ -203,14 +231,15 @@ unescape(const char *s, size_t len, char **out)
         i += 3;
     }
     buf[o] = '\0';
-    *out = g_steal_pointer(&buf);
+    *out = buf;
+    buf = NULL;
     return 0;
 }
 
 int
 lite_msg_parse(const char *line, size_t len, lite_msg **out)
 {
-    g_autoptr(lite_msg) m = NULL;
+    lite_msg *m = NULL;
     size_t pos = 0;
     size_t end;
 
@@ -219,42 +248,48 @@ lite_msg_parse(const char *line, size_t len, lite_msg **out)
     if (!is_word(line, end))
         return -EINVAL;
     m = lite_msg_new(NULL);
-    m->verb = g_strndup(line, end);
+    m->verb = lite_strndup(line, end);
     pos = end;
 
     while (pos < len) {
         const char *key;
         const char *eq;
-        g_autofree char *value = NULL;
+        lite_autofree char *value = NULL;
+        lite_autofree char *k = NULL;
 
         if (line[pos] != ' ')
-            return -EINVAL;
+            goto bad;
         key = line + ++pos;
         for (end = pos; end < len && line[end] != ' '; end++)
             ;
         eq = memchr(key, '=', end - pos);
         if (!eq || !is_word(key, (size_t)(eq - key)))
-            return -EINVAL;
+            goto bad;
         if (unescape(eq + 1, (size_t)(line + end - (eq + 1)), &value) < 0)
-            return -EINVAL;
-        g_autofree char *k = g_strndup(key, (size_t)(eq - key));
+            goto bad;
+        k = lite_strndup(key, (size_t)(eq - key));
         if (lite_msg_get(m, k))
-            return -EINVAL;
+            goto bad;
         lite_msg_set(m, k, value);
         pos = end;
     }
-    *out = g_steal_pointer(&m);
+    *out = m;
     return 0;
+
+ bad:
+    lite_msg_free(m);
+    return -EINVAL;
 }
 
 lite_msg *
 lite_msg_error(const char *code, int err, const char *fmt, ...)
 {
     lite_msg *m = lite_msg_new("error");
+    lite_autofree char *message = NULL;
     va_list ap;
 
     va_start(ap, fmt);
-    g_autofree char *message = g_strdup_vprintf(fmt, ap);
+    message = lite_vprintf(fmt, ap);
     va_end(ap);
     lite_msg_set(m, "code", code);
     lite_msg_setf(m, "errno", "%d", err < 0 ? -err : err);
@@ -303,7 +338,7 @@ lite_linebuf_next(lite_linebuf *lb, lite_msg **out)
 int
 lite_msg_send(int fd, const lite_msg *m)
 {
-    g_autofree char *line = lite_msg_format(m);
+    lite_autofree char *line = lite_msg_format(m);
 
     if (strlen(line) > LITE_MSG_MAX)
         return -EMSGSIZE;
@@ -313,7 +348,10 @@ lite_msg_send(int fd, const lite_msg *m)
 static int64_t
 now_ms(void)
 {
-    return g_get_monotonic_time() / 1000;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -321,7 +359,7 @@ lite_msg_recv(int fd, lite_msg **out, int timeout_ms)
 {
     /* Byte at a time: a reply is short, and reading past the newline would swallow the
      * next message on a watch connection that another reader owns afterwards. */
-    g_autofree char *buf = g_malloc(LITE_MSG_MAX);
+    lite_autofree char *buf = lite_calloc(LITE_MSG_MAX, 1);
     int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     size_t len = 0;
 
@@ -331,7 +369,9 @@ lite_msg_recv(int fd, lite_msg **out, int timeout_ms)
         ssize_t n;
 
         if (deadline >= 0) {
-            wait = (int)MAX(deadline - now_ms(), 0);
+            int64_t left = deadline - now_ms();
+
+            wait = left > 0 ? (int)left : 0;
         }
         n = poll(&pfd, 1, wait);
         if (n < 0 && errno == EINTR)

@@ -2,6 +2,7 @@
 #include "detach.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -14,7 +15,7 @@ lite_launch_detach(void)
     if (pid < 0) {
         int ret = -errno;
 
-        lite_err("cannot detach from the spawning process: %s", g_strerror(-ret));
+        lite_err("cannot detach from the spawning process: %s", strerror(-ret));
         return ret;
     }
     if (pid > 0)

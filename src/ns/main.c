@@ -1,4 +1,5 @@
-/* main.c: lite-ns command line: lite-ns --config PATH [--status-fd N] [--detach], or lite-ns --probe:
+/* main.c: lite-ns command line: lite-ns --config PATH [--status-fd N] [--detach], lite-ns --reap
+ * (from lite-ns-monitor only, ns-sup.h), or lite-ns --probe:
  * "ok cgroup=MODE userns=0|1" on stdout when this host can run containers, else
  * "error code=... message=..." (the driver's capabilities report it). */
 #include <errno.h>
@@ -79,6 +80,9 @@ main(int argc, char **argv)
     lite_log_init("lite-ns");
     if (argc == 2 && strcmp(argv[1], "--probe") == 0)
         return probe();
+    /* Only lite-ns-monitor runs this, by exec (ns-sup.h). */
+    if (argc >= 2 && strcmp(argv[1], "--reap") == 0)
+        return ns_supervisor_reap(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];
@@ -100,5 +104,5 @@ main(int argc, char **argv)
     }
     if (detach && lite_launch_detach() < 0)
         return 1;
-    return ns_supervisor_main(config, (int)status_fd);
+    return ns_supervisor_start(config, (int)status_fd);
 }

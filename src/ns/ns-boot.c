@@ -24,6 +24,7 @@
 #include "ns-idmap.h"
 #include "ns-mount.h"
 #include "ns-net.h"
+#include "ns-stop.h"
 
 #define EXEC_TIMEOUT_MS 30000
 
@@ -137,6 +138,9 @@ ns_preflight(ns_ct *ct, char **why, const char **code)
     if ((ret = ns_net_check(l, why)) < 0)
         return ret;
     *code = LITE_ECODE_FAILED;
+    /* A restart keeps the hierarchies of the first boot (ns-sup.c's state file). */
+    if (ct->cg)
+        return 0;
     if ((ret = ns_cg_detect_host(&ct->cg)) < 0) {
         *why = g_strdup_printf("this host has no usable cgroup hierarchy: %s", g_strerror(-ret));
         return ret;
@@ -275,21 +279,11 @@ ns_boot(ns_ct *ct, char **why)
     if (ct->init_pid > 0) {
         siginfo_t info;
 
-        syscall(SYS_pidfd_send_signal, ct->pidfd, SIGKILL, NULL, 0);
+        ns_kill(ct->pidfd, ct->cg);
         waitid(P_PIDFD, (id_t)ct->pidfd, &info, WEXITED);
     }
     ns_unboot(ct);
     return ret;
-}
-
-void
-ns_kill(ns_ct *ct)
-{
-    if (ct->pidfd >= 0)
-        syscall(SYS_pidfd_send_signal, ct->pidfd, SIGKILL, NULL, 0);
-    /* PID 1's death ends its pid namespace; this catches anything else in the cgroup and
-     * thaws a paused container so that its tasks can die. */
-    ns_cg_kill(ct->cg);
 }
 
 void
@@ -300,65 +294,4 @@ ns_unboot(ns_ct *ct)
     ns_cg_remove(ct->cg);
     lite_fd_cleanup(&ct->pidfd);
     ct->init_pid = 0;
-}
-
-/* sysvinit's /run/initctl request, 384 bytes (initreq.h). */
-#define INITCTL_MAGIC 0x03091969
-#define INITCTL_CMD_RUNLVL 1
-struct initctl_request {
-    int magic;
-    int cmd;
-    int runlevel;
-    int sleeptime;
-    char data[368];
-};
-
-/* 1 when an initctl fifo inside the container took the request, 0 when there is none. */
-static int
-initctl_runlevel(pid_t pid, char level)
-{
-    static const char *const fifos[] = { "/run/initctl", "/dev/initctl", "/etc/.initctl" };
-    g_autofree char *rootpath = g_strdup_printf("/proc/%d/root", (int)pid);
-    lite_autofd rootfd = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    struct initctl_request req = {
-        .magic = INITCTL_MAGIC, .cmd = INITCTL_CMD_RUNLVL, .runlevel = level,
-    };
-
-    if (rootfd < 0)
-        return -errno;
-    for (size_t i = 0; i < G_N_ELEMENTS(fifos); i++) {
-        /* Resolved inside the container's root: its symlinks must not reach host fifos. */
-        lite_autofd fd = ns_open_in_root(rootfd, fifos[i], O_WRONLY | O_NONBLOCK | O_NOCTTY, 0);
-        struct stat st;
-
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
-            continue;
-        if (lite_write_full(fd, &req, sizeof(req)) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-int
-ns_ask_stop(ns_ct *ct, bool reboot)
-{
-    int sig;
-
-    if (ct->pidfd < 0)
-        return -ESRCH;
-    if (ct->systemd) {
-        /* SIGINT is systemd's reboot (ctrl-alt-del); SIGTERM would only re-execute it. */
-        sig = reboot ? SIGINT : SIGRTMIN + 4;
-    } else {
-        if (initctl_runlevel(ct->init_pid, reboot ? '6' : '0') > 0)
-            return 0;
-        sig = reboot ? SIGHUP : SIGTERM;
-    }
-    if (syscall(SYS_pidfd_send_signal, ct->pidfd, sig, NULL, 0) < 0) {
-        int ret = -errno;
-        lite_err("cannot send signal %d to init pid %d: %s", sig, (int)ct->init_pid,
-                 g_strerror(-ret));
-        return ret;
-    }
-    return 0;
 }

@@ -34,9 +34,6 @@ int ns_preflight(ns_ct *ct, char **why, const char **code);
  * the boot is left and @why says what failed. */
 int ns_boot(ns_ct *ct, char **why);
 
-/* Kills everything in the container (PID 1 first). Returns at once; the pidfd reports. */
-void ns_kill(ns_ct *ct);
-
 /* After PID 1 has been reaped: removes the host ends of the veths and the cgroups. */
 void ns_unboot(ns_ct *ct);
 
@@ -48,8 +45,3 @@ typedef enum {
     NS_END_FAILED,         /* systemd exited 255: it could not start */
 } ns_end;
 ns_end ns_end_classify(int how, int status, bool systemd);
-
-/* Asks init to power off or reboot: systemd gets SIGRTMIN+4 or SIGINT; another init what
- * libvirt's lxc driver sends: runlevel 0 or 6 on its /run/initctl, else SIGTERM or SIGHUP.
- * 0 or -errno. */
-int ns_ask_stop(ns_ct *ct, bool reboot);

@@ -1,4 +1,5 @@
-/* ns-cgroup.c: one cgroup per hierarchy for a container, on cgroup v1, v2 or both (hybrid).
+/* ns-cgroup.c: making a container's cgroups, on cgroup v1, v2 or both (hybrid): the layout,
+ * the directories, the limits and PID 1's way in (running them: ns-cgroup-ops.c).
  *
  * The layout is read at run time from /proc/self/cgroup (which hierarchies this process is
  * in) and /proc/self/mountinfo (where each is mounted). The container's cgroup is the same
@@ -18,40 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fd.h"
 #include "log.h"
 #include "ns-devfilter.h"
 #include "ns-fs.h"
-
-static void
-hier_free(gpointer p)
-{
-    ns_cg_hier *h = p;
-
-    lite_fd_cleanup(&h->join_fd);
-    g_free(h->controllers);
-    g_free(h->mount);
-    g_free(h->dir);
-    g_free(h);
-}
-
-void
-ns_cgroups_free(ns_cgroups *cg)
-{
-    if (!cg)
-        return;
-    g_ptr_array_unref(cg->hiers);
-    g_free(cg->path);
-    g_free(cg);
-}
-
-const char *
-ns_cg_mode_name(ns_cg_mode mode)
-{
-    static const char *const names[] = { "legacy", "hybrid", "unified" };
-
-    return names[mode];
-}
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static char *
@@ -69,20 +41,6 @@ unescape_octal(const char *s)
         }
     }
     return g_string_free(out, FALSE);
-}
-
-/* Whether every comma-separated item of @want is among the comma-separated @have. */
-static bool
-has_all_options(const char *have, const char *want)
-{
-    g_auto(GStrv) h = g_strsplit(have, ",", -1);
-    g_auto(GStrv) w = g_strsplit(want, ",", -1);
-
-    for (size_t i = 0; w[i]; i++) {
-        if (*w[i] && !g_strv_contains((const char *const *)h, w[i]))
-            return false;
-    }
-    return true;
 }
 
 /* The mount point of the hierarchy with @controllers (v1) or of cgroup2 (@v2), or NULL. */
@@ -104,7 +62,7 @@ find_mount(const char *mountinfo, bool v2, const char *controllers)
         if (v2 && strcmp(f[sep + 1], "cgroup2") == 0)
             return unescape_octal(f[4]);
         if (!v2 && strcmp(f[sep + 1], "cgroup") == 0 &&
-            has_all_options(f[sep + 3], controllers))
+            ns_cg_has_all(f[sep + 3], controllers))
             return unescape_octal(f[4]);
     }
     return NULL;
@@ -118,7 +76,6 @@ ns_cg_detect(const char *self_cgroup, const char *mountinfo, ns_cgroups **out)
     bool have_v1 = false;
     bool have_v2 = false;
 
-    cg->hiers = g_ptr_array_new_with_free_func(hier_free);
     for (size_t i = 0; lines[i]; i++) {
         g_auto(GStrv) f = g_strsplit(lines[i], ":", 3);
         ns_cg_hier *h;
@@ -131,16 +88,16 @@ ns_cg_detect(const char *self_cgroup, const char *mountinfo, ns_cgroups **out)
         mount = find_mount(mountinfo, v2, f[1]);
         if (!mount)
             continue;
-        h = g_new0(ns_cg_hier, 1);
-        h->join_fd = -1;
+        cg->hiers = lite_realloc(cg->hiers, cg->n + 1, sizeof(*cg->hiers));
+        h = &cg->hiers[cg->n++];
+        *h = (ns_cg_hier){ .join_fd = -1 };
         h->v2 = v2;
         h->controllers = g_strdup(v2 ? "" : f[1]);
         h->mount = mount;
-        g_ptr_array_add(cg->hiers, h);
         have_v1 |= !v2;
         have_v2 |= v2;
     }
-    if (cg->hiers->len == 0)
+    if (cg->n == 0)
         return -ENOENT;
     cg->mode = have_v1 ? (have_v2 ? NS_CG_HYBRID : NS_CG_LEGACY) : NS_CG_UNIFIED;
     *out = g_steal_pointer(&cg);
@@ -175,52 +132,12 @@ ns_cg_place(ns_cgroups *cg, const char *path)
 {
     g_free(cg->path);
     cg->path = g_strdup(path);
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+    for (size_t i = 0; i < cg->n; i++) {
+        ns_cg_hier *h = &cg->hiers[i];
 
         g_free(h->dir);
         h->dir = g_strconcat(h->mount, path, NULL);
     }
-}
-
-/* The hierarchy carrying @controller: a v1 one first, else cgroup2 when it offers it. */
-static const ns_cg_hier *
-find_hier(const ns_cgroups *cg, const char *controller)
-{
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
-
-        if (!h->v2 && has_all_options(h->controllers, controller))
-            return h;
-    }
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
-        g_auto(GStrv) have = h->v2 ? g_strsplit(h->controllers, " ", -1) : NULL;
-
-        if (h->v2 && g_strv_contains((const char *const *)have, controller))
-            return h;
-    }
-    return NULL;
-}
-
-static const ns_cg_hier *
-find_v2(const ns_cgroups *cg)
-{
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
-
-        if (h->v2)
-            return h;
-    }
-    return NULL;
-}
-
-const char *
-ns_cg_unified_dir(const ns_cgroups *cg)
-{
-    const ns_cg_hier *h = find_v2(cg);
-
-    return h ? h->dir : NULL;
 }
 
 /* v1 cpuset starts empty in a new cgroup and takes no task until it has cpus and mems. */
@@ -269,14 +186,6 @@ v2_enable_controllers(const ns_cg_hier *h, const char *dir)
     }
 }
 
-static int
-rmdir_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    if (type == FTW_DP && rmdir(path) < 0 && errno != ENOENT)
-        return -errno;
-    return 0;
-}
-
 /* nftw callback: 1 (stop) at the first directory whose cgroup.procs lists a task. */
 static int
 has_tasks_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -312,7 +221,7 @@ make_leaf(const char *dir)
         if (nftw(dir, has_tasks_cb, 16, FTW_PHYS | FTW_MOUNT) == 1)
             return -EBUSY;
         lite_warn("taking over the stale cgroup %s", dir);
-        if (nftw(dir, rmdir_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+        if (ns_cg_rmtree(dir) != 0)
             return -EBUSY;
     }
     return -EAGAIN;
@@ -382,7 +291,7 @@ write_checked(const char *dir, const char *file, uint64_t value, uint64_t expect
 static int
 apply_memory(const ns_cgroups *cg, const lite_launch *l, char **why)
 {
-    const ns_cg_hier *h = find_hier(cg, "memory");
+    const ns_cg_hier *h = ns_cg_find(cg, "memory");
     long page = sysconf(_SC_PAGESIZE);
     uint64_t bytes;
 
@@ -440,7 +349,7 @@ apply_cpu_v2(const char *dir, const lite_ct *ct, char **why)
 static int
 apply_cpu(const ns_cgroups *cg, const lite_ct *ct, char **why)
 {
-    const ns_cg_hier *h = find_hier(cg, "cpu");
+    const ns_cg_hier *h = ns_cg_find(cg, "cpu");
 
     if (!ct->cpu_shares && !ct->cpu_period_us && !ct->cpu_quota_us)
         return 0;
@@ -454,7 +363,7 @@ apply_cpu(const ns_cgroups *cg, const lite_ct *ct, char **why)
 static int
 apply_cpuset(const ns_cgroups *cg, const lite_ct *ct, char **why)
 {
-    const ns_cg_hier *h = find_hier(cg, "cpuset");
+    const ns_cg_hier *h = ns_cg_find(cg, "cpuset");
 
     if (!ct->cpuset)
         return 0;
@@ -470,8 +379,8 @@ apply_cpuset(const ns_cgroups *cg, const lite_ct *ct, char **why)
 static int
 apply_devices(const ns_cgroups *cg, char **why)
 {
-    const ns_cg_hier *h = find_hier(cg, "devices");
-    const ns_cg_hier *v2 = find_v2(cg);
+    const ns_cg_hier *h = ns_cg_find(cg, "devices");
+    const ns_cg_hier *v2 = ns_cg_find_v2(cg);
     int ret;
 
     if (v2 && (ret = ns_devfilter_attach(v2->dir, ns_dev_allowed, why)) < 0)
@@ -499,8 +408,8 @@ apply_devices(const ns_cgroups *cg, char **why)
 static void
 read_v2_controllers(ns_cgroups *cg)
 {
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+    for (size_t i = 0; i < cg->n; i++) {
+        ns_cg_hier *h = &cg->hiers[i];
         g_autofree char *path = NULL;
         g_autofree char *text = NULL;
 
@@ -519,8 +428,8 @@ ns_cg_create(ns_cgroups *cg, const lite_launch *l, char **why)
 {
     int ret = 0;
 
-    for (guint i = 0; i < cg->hiers->len && ret == 0; i++) {
-        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+    for (size_t i = 0; i < cg->n && ret == 0; i++) {
+        ns_cg_hier *h = &cg->hiers[i];
 
         if ((ret = make_dir(h)) == -EBUSY)
             *why = g_strdup_printf("cgroup %s is in use: is %s running already?", h->dir,
@@ -543,8 +452,8 @@ ns_cg_create(ns_cgroups *cg, const lite_launch *l, char **why)
 int
 ns_cg_join_open(ns_cgroups *cg)
 {
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+    for (size_t i = 0; i < cg->n; i++) {
+        ns_cg_hier *h = &cg->hiers[i];
         g_autofree char *tasks = g_build_filename(h->dir, "tasks", NULL);
 
         h->join_fd = h->v2 ? open(h->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)
@@ -563,7 +472,7 @@ ns_cg_join_open(ns_cgroups *cg)
 int
 ns_cg_join_v2_fd(const ns_cgroups *cg)
 {
-    const ns_cg_hier *h = find_v2(cg);
+    const ns_cg_hier *h = ns_cg_find_v2(cg);
 
     return h ? h->join_fd : -1;
 }
@@ -571,8 +480,8 @@ ns_cg_join_v2_fd(const ns_cgroups *cg)
 int
 ns_cg_join_self(const ns_cgroups *cg, const char **failed)
 {
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
+    for (size_t i = 0; i < cg->n; i++) {
+        const ns_cg_hier *h = &cg->hiers[i];
 
         if (!h->v2 && write(h->join_fd, "0", 1) != 1) {
             *failed = h->dir;
@@ -585,8 +494,8 @@ ns_cg_join_self(const ns_cgroups *cg, const char **failed)
 void
 ns_cg_join_close(ns_cgroups *cg)
 {
-    for (guint i = 0; i < cg->hiers->len; i++)
-        lite_fd_cleanup(&((ns_cg_hier *)g_ptr_array_index(cg->hiers, i))->join_fd);
+    for (size_t i = 0; i < cg->n; i++)
+        lite_fd_cleanup(&cg->hiers[i].join_fd);
 }
 
 int
@@ -606,150 +515,4 @@ ns_cg_chown(const ns_cgroups *cg, uid_t uid, gid_t gid)
         }
     }
     return 0;
-}
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-int
-ns_cg_freeze(const ns_cgroups *cg, bool frozen)
-{
-    const ns_cg_hier *h = find_hier(cg, "freezer");
-    const ns_cg_hier *v2 = find_v2(cg);
-    const char *file, *value, *done;
-    int ret;
-
-    if (h) {
-        file = "freezer.state";
-        value = frozen ? "FROZEN" : "THAWED";
-        done = value;
-    } else if (v2) {
-        h = v2;
-        file = "cgroup.freeze";
-        value = frozen ? "1" : "0";
-        done = frozen ? "frozen 1" : "frozen 0";
-    } else {
-        lite_err("this host has no freezer");
-        return -EOPNOTSUPP;
-    }
-    if ((ret = ns_file_write(h->dir, file, value)) < 0) {
-        lite_err("cannot write %s=%s in %s: %s", file, value, h->dir, g_strerror(-ret));
-        return ret;
-    }
-    /* Freezing is asynchronous: a paused domain must really have stopped when we say so. */
-    for (int i = 0; i < 500; i++) {
-        g_autofree char *path = g_build_filename(h->dir, h->v2 ? "cgroup.events" : file, NULL);
-        g_autofree char *state = NULL;
-
-        if (ns_file_read(path, &state) == 0 && strstr(state, done))
-            return 0;
-        if (frozen && !h->v2)
-            ns_file_write(h->dir, file, value);
-        sleep_ms(10);
-    }
-    lite_err("%s did not reach %s in 5 s", h->dir, done);
-    return -ETIMEDOUT;
-}
-
-static int
-kill_tree_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    g_autofree char *procs = NULL;
-    g_autofree char *file = NULL;
-    g_auto(GStrv) pids = NULL;
-
-    if (type != FTW_D && type != FTW_DP)
-        return 0;
-    file = g_build_filename(path, "cgroup.procs", NULL);
-    if (ns_file_read(file, &procs) < 0)
-        return 0;
-    pids = g_strsplit(procs, "\n", -1);
-    for (size_t i = 0; pids[i]; i++) {
-        gint64 pid;
-
-        if (g_ascii_string_to_signed(pids[i], 10, 1, G_MAXINT, &pid, NULL))
-            kill((pid_t)pid, SIGKILL);
-    }
-    return 0;
-}
-
-int
-ns_cg_kill(const ns_cgroups *cg)
-{
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        const ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
-
-        /* cgroup.kill (5.14+) also catches tasks forking while we walk. */
-        if (h->v2 && ns_file_write(h->dir, "cgroup.kill", "1") == 0)
-            continue;
-        nftw(h->dir, kill_tree_cb, 16, FTW_PHYS | FTW_MOUNT);
-    }
-    /* Frozen tasks handle their SIGKILL only once thawed. */
-    if (find_hier(cg, "freezer") || find_v2(cg))
-        ns_cg_freeze(cg, false);
-    return 0;
-}
-
-int
-ns_cg_remove(ns_cgroups *cg)
-{
-    int ret = 0;
-
-    for (guint i = 0; i < cg->hiers->len; i++) {
-        ns_cg_hier *h = g_ptr_array_index(cg->hiers, i);
-        g_autofree char *parent = NULL;
-        int r = 0;
-
-        /* Never another instance's: only what this supervisor made (or took over). */
-        if (!h->dir || !h->created)
-            continue;
-        h->created = false;
-        /* Tasks that just exited can keep a cgroup busy for a moment. */
-        for (int tries = 0; tries < 200; tries++) {
-            r = nftw(h->dir, rmdir_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-            if (r == 0 || access(h->dir, F_OK) < 0)
-                break;
-            sleep_ms(10);
-        }
-        if (access(h->dir, F_OK) == 0) {
-            lite_err("cannot remove cgroup %s: %s", h->dir, g_strerror(r < 0 ? -r : EBUSY));
-            ret = -EBUSY;
-            continue;
-        }
-        /* The shared parent goes when the last container leaves it (EBUSY/ENOTEMPTY: not). */
-        parent = g_path_get_dirname(h->dir);
-        if (strcmp(parent, h->mount) != 0)
-            rmdir(parent);
-    }
-    return ret;
-}
-
-void
-ns_cg_stats(const ns_cgroups *cg, uint64_t *cpu_ns, uint64_t *mem_bytes)
-{
-    const ns_cg_hier *cpu = find_hier(cg, "cpuacct");
-    const ns_cg_hier *mem = find_hier(cg, "memory");
-
-    *cpu_ns = 0;
-    *mem_bytes = 0;
-    if (cpu && !cpu->v2) {
-        ns_file_read_u64(cpu->dir, "cpuacct.usage", cpu_ns);
-    } else if ((cpu = find_v2(cg))) {
-        /* cpu.stat's usage_usec exists in every v2 cgroup, cpu controller or not. */
-        g_autofree char *path = g_build_filename(cpu->dir, "cpu.stat", NULL);
-        g_autofree char *text = NULL;
-        const char *p;
-
-        if (ns_file_read(path, &text) == 0 && (p = strstr(text, "usage_usec ")))
-            *cpu_ns = g_ascii_strtoull(p + strlen("usage_usec "), NULL, 10) * 1000;
-    }
-    if (mem)
-        ns_file_read_u64(mem->dir, mem->v2 ? "memory.current" : "memory.usage_in_bytes",
-                         mem_bytes);
 }

@@ -1,5 +1,5 @@
 /* ns-cgroup.h: the container's cgroups: finding the hierarchies (v1, v2, hybrid), limits,
- * freezing, killing and statistics. */
+ * freezing, killing and statistics (making them: ns-cgroup.c; running them: ns-cgroup-ops.c). */
 #pragma once
 
 #include <stdbool.h>
@@ -29,10 +29,12 @@ typedef struct {
 
 typedef struct {
     ns_cg_mode mode;
-    GPtrArray *hiers;     /* of ns_cg_hier, in /proc/self/cgroup order */
+    ns_cg_hier *hiers;    /* in /proc/self/cgroup order */
+    size_t n;
     char *path;           /* "/machine/<name>.lite", the same in every hierarchy */
 } ns_cgroups;
 
+/* Strings and the array are malloc'd: ns-cgroup-ops.c frees them without glib. */
 void ns_cgroups_free(ns_cgroups *cg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ns_cgroups, ns_cgroups_free)
 
@@ -84,3 +86,11 @@ void ns_cg_stats(const ns_cgroups *cg, uint64_t *cpu_ns, uint64_t *mem_bytes);
 const char *ns_cg_unified_dir(const ns_cgroups *cg);
 
 const char *ns_cg_mode_name(ns_cg_mode mode);
+
+/* Whether every comma-separated item of @want is among the comma-separated @have. */
+bool ns_cg_has_all(const char *have, const char *want);
+/* The hierarchy carrying @controller: a v1 one first, else cgroup2 when it offers it. */
+const ns_cg_hier *ns_cg_find(const ns_cgroups *cg, const char *controller);
+const ns_cg_hier *ns_cg_find_v2(const ns_cgroups *cg);
+/* rmdir of @dir and everything below it, deepest first; 0 or what nftw returned. */
+int ns_cg_rmtree(const char *dir);

@@ -21,12 +21,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <glib.h>
-
+#include "alloc.h"
 #include "fd.h"
 #include "log.h"
 
 #define RETRY_MS 50
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 typedef struct {
     char buf[16384];
@@ -85,7 +86,7 @@ open_pty(int *master, char **slave_path)
 
     if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 || ptsname_r(fd, name, sizeof(name)) != 0)
         return -errno;
-    *slave_path = g_strdup(name);
+    *slave_path = lite_strdup(name);
     *master = lite_steal_fd(&fd);
     return 0;
 }
@@ -93,7 +94,7 @@ open_pty(int *master, char **slave_path)
 int
 ns_console_new(ns_console **out)
 {
-    ns_console *c = g_new0(ns_console, 1);
+    ns_console *c = lite_calloc(1, sizeof(*c));
     struct winsize ws = { .ws_row = 24, .ws_col = 80 };
     struct termios tio;
     int ret;
@@ -123,7 +124,7 @@ ns_console_new(ns_console **out)
     return 0;
 
  fail:
-    lite_err("cannot set up the console ptys: %s", g_strerror(-ret));
+    lite_err("cannot set up the console ptys: %s", strerror(-ret));
     ns_console_free(c);
     return ret;
 }
@@ -136,9 +137,32 @@ ns_console_free(ns_console *c)
     lite_fd_cleanup(&c->cont_master);
     lite_fd_cleanup(&c->host_master);
     lite_fd_cleanup(&c->host_slave);
-    g_free(c->cont_path);
-    g_free(c->host_path);
-    g_free(c);
+    free(c->cont_path);
+    free(c->host_path);
+    free(c);
+}
+
+int
+ns_console_adopt(const int fds[NS_CONSOLE_HANDOVER_FDS], const char *cont_path,
+                 const char *host_path, ns_console **out)
+{
+    ns_console *c = lite_calloc(1, sizeof(*c));
+
+    c->cont_master = fds[0];
+    c->host_master = fds[1];
+    c->host_slave = fds[2];
+    c->cont_path = lite_strdup(cont_path);
+    c->host_path = lite_strdup(host_path);
+    *out = c;
+    return 0;
+}
+
+void
+ns_console_handover_fds(const ns_console *c, int fds[NS_CONSOLE_HANDOVER_FDS])
+{
+    fds[0] = c->cont_master;
+    fds[1] = c->host_master;
+    fds[2] = c->host_slave;
 }
 
 const char *
@@ -158,7 +182,7 @@ ns_console_chown(const ns_console *c, uid_t uid, gid_t gid)
 {
     if (chown(c->cont_path, uid, gid) < 0) {
         int ret = -errno;
-        lite_err("cannot give %s to uid %u: %s", c->cont_path, (unsigned)uid, g_strerror(-ret));
+        lite_err("cannot give %s to uid %u: %s", c->cont_path, (unsigned)uid, strerror(-ret));
         return ret;
     }
     return 0;

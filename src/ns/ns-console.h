@@ -12,6 +12,15 @@ typedef struct ns_console ns_console;
 int ns_console_new(ns_console **out);
 void ns_console_free(ns_console *c);
 
+/* Across the exec between lite-ns and lite-ns-monitor (ns-sup.h): the container's master,
+ * the host master and the host slave we hold, in that order. Whatever the relay had
+ * buffered but not yet written is not carried over. */
+#define NS_CONSOLE_HANDOVER_FDS 3
+void ns_console_handover_fds(const ns_console *c, int fds[NS_CONSOLE_HANDOVER_FDS]);
+/* Takes the fds over (closed by ns_console_free). 0. */
+int ns_console_adopt(const int fds[NS_CONSOLE_HANDOVER_FDS], const char *cont_path,
+                     const char *host_path, ns_console **out);
+
 /* The slave that clients open (the status line's console=). */
 const char *ns_console_host_path(const ns_console *c);
 /* The slave bound onto the container's /dev/console. */

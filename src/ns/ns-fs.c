@@ -2,21 +2,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
 
-#include <glib.h>
-
+#include "alloc.h"
 #include "fd.h"
 #include "ns-fs.h"
+#include "text.h"
 
 int
 ns_file_write(const char *dir, const char *name, const char *value)
 {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
+    lite_autofree char *path = lite_printf("%s/%s", dir, name);
     lite_autofd fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
     ssize_t n;
 
@@ -35,7 +36,8 @@ int
 ns_file_read(const char *path, char **out)
 {
     lite_autofd fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    g_autoptr(GString) s = g_string_new(NULL);
+    lite_autofree char *s = NULL;
+    size_t len = 0;
     char buf[4096];
 
     if (fd < 0)
@@ -49,29 +51,30 @@ ns_file_read(const char *path, char **out)
             return -errno;
         if (n == 0)
             break;
-        if (s->len + (size_t)n > 4 * 1024 * 1024)
+        if (len + (size_t)n > 4 * 1024 * 1024)
             return -EFBIG;
-        g_string_append_len(s, buf, n);
+        s = lite_realloc(s, len + (size_t)n + 1, 1);
+        memcpy(s + len, buf, (size_t)n);
+        len += (size_t)n;
     }
-    *out = g_string_free(g_steal_pointer(&s), FALSE);
+    if (!s)
+        s = lite_calloc(1, 1);
+    s[len] = '\0';
+    *out = s;
+    s = NULL;
     return 0;
 }
 
 int
 ns_file_read_u64(const char *dir, const char *name, uint64_t *out)
 {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autofree char *text = NULL;
-    guint64 v;
+    lite_autofree char *path = lite_printf("%s/%s", dir, name);
+    lite_autofree char *text = NULL;
     int ret;
 
     if ((ret = ns_file_read(path, &text)) < 0)
         return ret;
-    g_strstrip(text);
-    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &v, NULL))
-        return -EINVAL;
-    *out = v;
-    return 0;
+    return lite_parse_u64(lite_strstrip(text), out);
 }
 
 int

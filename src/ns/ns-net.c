@@ -313,23 +313,3 @@ ns_net_teardown(const GPtrArray *host_names)
     for (guint i = 0; i < host_names->len; i++)
         ns_link_del(g_ptr_array_index(host_names, i));
 }
-
-int
-ns_link_get_stats(const char *ifname, ns_link_stats *out)
-{
-    g_autofree char *dir = g_strdup_printf("/sys/class/net/%s/statistics", ifname);
-    const struct { const char *file; uint64_t *v; } f[] = {
-        { "rx_bytes", &out->rx.bytes }, { "rx_packets", &out->rx.packets },
-        { "rx_errors", &out->rx.errs }, { "rx_dropped", &out->rx.drop },
-        { "tx_bytes", &out->tx.bytes }, { "tx_packets", &out->tx.packets },
-        { "tx_errors", &out->tx.errs }, { "tx_dropped", &out->tx.drop },
-    };
-
-    memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < G_N_ELEMENTS(f); i++) {
-        int ret = ns_file_read_u64(dir, f[i].file, f[i].v);
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
-}

@@ -26,16 +26,3 @@ int ns_link_del(const char *ifname);
 int ns_net_setup(const lite_launch *l, pid_t pid, GPtrArray *host_names, char **why);
 /* Deletes the host ends (and with them the peers); gone links are fine. */
 void ns_net_teardown(const GPtrArray *host_names);
-
-typedef struct {
-    uint64_t bytes, packets, errs, drop;
-} ns_link_dir;
-
-typedef struct {
-    ns_link_dir rx;
-    ns_link_dir tx;
-} ns_link_stats;
-
-/* A host link's own counters (for a veth host end, rx is what the container sent). 0 or
- * -errno. */
-int ns_link_get_stats(const char *ifname, ns_link_stats *out);

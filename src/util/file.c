@@ -4,27 +4,30 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <glib.h>
-
+#include "alloc.h"
 #include "fd.h"
 #include "log.h"
 
 int
 lite_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
-    g_autofree char *tmp = g_strdup_printf("%s.new-XXXXXX", path);
-    g_autofree char *dir = g_path_get_dirname(path);
+    lite_autofree char *tmp = lite_printf("%s.new-XXXXXX", path);
+    const char *slash = strrchr(path, '/');
+    lite_autofree char *dir = slash ? lite_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                                    : lite_strdup(".");
     lite_autofd fd = -1;
     lite_autofd dirfd = -1;
     int ret;
 
-    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
+    fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
         ret = -errno;
-        lite_err("cannot create %s: %s", tmp, g_strerror(-ret));
+        lite_err("cannot create %s: %s", tmp, strerror(-ret));
         return ret;
     }
     if ((ret = lite_write_full(fd, data, len)) < 0 ||
@@ -46,7 +49,7 @@ lite_file_write_atomic(const char *path, const void *data, size_t len, mode_t mo
     return 0;
 
  fail:
-    lite_err("cannot write %s: %s", path, g_strerror(-ret));
+    lite_err("cannot write %s: %s", path, strerror(-ret));
     unlink(tmp);
     return ret;
 }

@@ -1,8 +1,11 @@
 /* log.c: timestamped, leveled log lines on stderr (a launcher's stderr is its log file). */
 #include "log.h"
 
+#include "alloc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -16,12 +19,12 @@ static const char *const level_names[] = { "error", "warn", "info", "debug" };
 void
 lite_log_init(const char *prog)
 {
-    const char *env = g_getenv("LITE_LOG_LEVEL");
+    const char *env = getenv("LITE_LOG_LEVEL");
 
     log_prog = prog;
     if (!env)
         return;
-    for (size_t i = 0; i < G_N_ELEMENTS(level_names); i++) {
+    for (size_t i = 0; i < LITE_N_ELEMENTS(level_names); i++) {
         if (strcmp(env, level_names[i]) == 0)
             log_level = (lite_log_level)i;
     }
@@ -33,7 +36,7 @@ lite_log_set_level(lite_log_level level)
     log_level = level;
 }
 
-gboolean
+bool
 lite_log_enabled(lite_log_level level)
 {
     return level <= log_level;

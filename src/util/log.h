@@ -1,7 +1,7 @@
 /* log.h: one logging call for every process outside libvirt: a level, a message, stderr. */
 #pragma once
 
-#include <glib.h>
+#include <stdbool.h>
 
 typedef enum {
     LITE_LOG_ERROR = 0,
@@ -13,10 +13,10 @@ typedef enum {
 /* Names the process in every line; reads LITE_LOG_LEVEL (error|warn|info|debug). */
 void lite_log_init(const char *prog);
 void lite_log_set_level(lite_log_level level);
-gboolean lite_log_enabled(lite_log_level level);
+bool lite_log_enabled(lite_log_level level);
 
 void lite_log(lite_log_level level, const char *func, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);
+    __attribute__((format(printf, 3, 4)));
 
 #define lite_err(...)   lite_log(LITE_LOG_ERROR, __func__, __VA_ARGS__)
 #define lite_warn(...)  lite_log(LITE_LOG_WARN, __func__, __VA_ARGS__)

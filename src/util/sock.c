@@ -8,8 +8,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "fd.h"
 #include "log.h"
 
@@ -51,7 +49,7 @@ lite_unix_listen(const char *path)
     return lite_steal_fd(&fd);
 
  fail:
-    lite_err("cannot listen on %s: %s", path, g_strerror(-ret));
+    lite_err("cannot listen on %s: %s", path, strerror(-ret));
     return ret;
 }
 

@@ -41,7 +41,7 @@ class Daemon:
         os.makedirs(self.root)
         os.makedirs(self.libexec)
         # The launchers live in two build directories; the driver looks in one.
-        for rel in ("src/vmm/lite-vmm", "src/ns/lite-ns"):
+        for rel in ("src/vmm/lite-vmm", "src/ns/lite-ns", "src/ns/lite-ns-monitor"):
             path = os.path.join(self.build, rel)
             if os.path.exists(path):
                 os.symlink(path, os.path.join(self.libexec, os.path.basename(rel)))
@@ -112,8 +112,9 @@ class Daemon:
         return self.start()
 
     def launcher_pids(self):
-        """Launchers started by this instance (their launch config lives in our root)."""
-        res = subprocess.run(["pgrep", "-f", "--", "--config %s/" % self.root],
+        """Launchers started by this instance (their launch config lives in our root; a
+        container's supervisor, once lite-ns-monitor, names its state file there)."""
+        res = subprocess.run(["pgrep", "-f", "--", "--(config|state) %s/" % self.root],
                              capture_output=True, text=True)
         return sorted(int(p) for p in res.stdout.split())
 

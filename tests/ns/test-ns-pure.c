@@ -175,10 +175,10 @@ test_cgroup_detect_hybrid(void)
     g_assert_cmpint(ns_cg_detect(hybrid_cgroup, hybrid_mounts, &cg), ==, 0);
     g_assert_cmpint(cg->mode, ==, NS_CG_HYBRID);
     /* freezer is in /proc/self/cgroup but not mounted: left out. */
-    g_assert_cmpuint(cg->hiers->len, ==, 5);
-    h = g_ptr_array_index(cg->hiers, 0);
+    g_assert_cmpuint(cg->n, ==, 5);
+    h = &cg->hiers[0];
     g_assert_cmpstr(h->mount, ==, "/sys/fs/cgroup/systemd");
-    h = g_ptr_array_index(cg->hiers, 3);
+    h = &cg->hiers[3];
     g_assert_cmpstr(h->controllers, ==, "cpu,cpuacct");
     g_assert_cmpstr(h->mount, ==, "/sys/fs/cgroup/cpu,cpuacct");
     ns_cg_place(cg, "/machine/ct1.lite");
@@ -197,7 +197,7 @@ test_cgroup_detect_unified_and_legacy(void)
                                  "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n",
                                  &v2), ==, 0);
     g_assert_cmpint(v2->mode, ==, NS_CG_UNIFIED);
-    g_assert_cmpuint(v2->hiers->len, ==, 1);
+    g_assert_cmpuint(v2->n, ==, 1);
     ns_cg_place(v2, "/machine/a.lite");
     g_assert_cmpstr(ns_cg_unified_dir(v2), ==, "/sys/fs/cgroup/machine/a.lite");
 
@@ -206,7 +206,7 @@ test_cgroup_detect_unified_and_legacy(void)
                                  "40 31 0:37 / /cg/sd rw - cgroup cgroup rw,name=systemd\n",
                                  &v1), ==, 0);
     g_assert_cmpint(v1->mode, ==, NS_CG_LEGACY);
-    g_assert_cmpstr(((ns_cg_hier *)g_ptr_array_index(v1->hiers, 0))->mount, ==, "/cg/mem ory");
+    g_assert_cmpstr(v1->hiers[0].mount, ==, "/cg/mem ory");
     g_assert_null(ns_cg_unified_dir(v1));
 
     g_assert_cmpint(ns_cg_detect("0::/\n", "22 1 0:20 / /proc rw - proc proc rw\n", &none),
