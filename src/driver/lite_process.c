@@ -416,7 +416,8 @@ liteProcessStart(liteDriver *driver, virDomainObj *vm, virDomainRunningReason re
         goto error;
 
     text = lite_launch_format(launch);
-    if ((rc = lite_file_write_atomic(launchPath, text, strlen(text), 0600)) < 0) {
+    if ((rc = lite_file_write_atomic(launchPath, text, strlen(text), 0600,
+                                     LITE_FILE_RUNTIME)) < 0) {
         virReportSystemError(-rc, _("cannot write launch config %s"), launchPath);
         goto error;
     }

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -357,16 +358,19 @@ now_ms(void)
 int
 lite_msg_recv(int fd, lite_msg **out, int timeout_ms)
 {
-    /* Byte at a time: a reply is short, and reading past the newline would swallow the
-     * next message on a watch connection that another reader owns afterwards. */
-    lite_autofree char *buf = lite_calloc(LITE_MSG_MAX, 1);
+    /* On a socket, exactly one line is consumed (peeked first, then read up to its
+     * newline): a watch connection's next message belongs to whoever reads it next. A
+     * pipe cannot be peeked; the only one here carries one status line and is closed. */
+    lite_autofree char *buf = lite_calloc(LITE_MSG_MAX + 1, 1);
     int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    bool is_socket = true;
     size_t len = 0;
 
     for (;;) {
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
         int wait = -1;
         ssize_t n;
+        char *nl;
 
         if (deadline >= 0) {
             int64_t left = deadline - now_ms();
@@ -380,16 +384,26 @@ lite_msg_recv(int fd, lite_msg **out, int timeout_ms)
             return -errno;
         if (n == 0)
             return -ETIMEDOUT;
-        n = read(fd, buf + len, 1);
+        n = -1;
+        if (is_socket) {
+            n = recv(fd, buf + len, LITE_MSG_MAX - len, MSG_PEEK | MSG_DONTWAIT);
+            if (n < 0 && errno == ENOTSOCK)
+                is_socket = false;
+            else if (n > 0 && (nl = memchr(buf + len, '\n', (size_t)n)))
+                n = nl - (buf + len) + 1;
+        }
+        if (n > 0 || !is_socket)
+            n = read(fd, buf + len, n > 0 ? (size_t)n : LITE_MSG_MAX - len);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0)
             return -errno;
         if (n == 0)
             return -EPIPE;
-        if (buf[len] == '\n')
-            return lite_msg_parse(buf, len, out);
-        if (++len == LITE_MSG_MAX)
+        if ((nl = memchr(buf + len, '\n', (size_t)n)))
+            return lite_msg_parse(buf, (size_t)(nl - buf), out);
+        len += (size_t)n;
+        if (len == LITE_MSG_MAX)
             return -EMSGSIZE;
     }
 }

@@ -199,7 +199,7 @@ ns_sup_save(const ns_sup *s)
         bridged[i] = s->bridged[i] ? "true" : "false";
     put_list(&t, "host-bridged", bridged, s->nnet);
 
-    ret = lite_file_write_atomic(s->state_path, t.buf, t.len, 0600);
+    ret = lite_file_write_atomic(s->state_path, t.buf, t.len, 0600, LITE_FILE_RUNTIME);
     for (size_t i = 0; i < s->cg->n; i++)
         free(ctls[i]);
     free(ctls);

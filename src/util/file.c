@@ -1,4 +1,4 @@
-/* file.c: atomic replace-by-rename for every piece of state written to disk. */
+/* file.c: atomic replace-by-rename for every piece of state written to disk (file.h). */
 #include "file.h"
 
 #include <errno.h>
@@ -14,7 +14,8 @@
 #include "log.h"
 
 int
-lite_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+lite_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                       lite_file_life life)
 {
     lite_autofree char *tmp = lite_printf("%s.new-XXXXXX", path);
     const char *slash = strrchr(path, '/');
@@ -32,7 +33,7 @@ lite_file_write_atomic(const char *path, const void *data, size_t len, mode_t mo
     }
     if ((ret = lite_write_full(fd, data, len)) < 0 ||
         (fchmod(fd, mode) < 0 && (ret = -errno)) ||
-        (fsync(fd) < 0 && (ret = -errno)))
+        (life == LITE_FILE_DURABLE && fsync(fd) < 0 && (ret = -errno)))
         goto fail;
     if (close(lite_steal_fd(&fd)) < 0) {
         ret = -errno;
@@ -42,6 +43,8 @@ lite_file_write_atomic(const char *path, const void *data, size_t len, mode_t mo
         ret = -errno;
         goto fail;
     }
+    if (life == LITE_FILE_RUNTIME)
+        return 0;
     /* The rename itself must reach the disk, or a crash could bring the old file back. */
     dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd >= 0)
