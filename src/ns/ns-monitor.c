@@ -247,31 +247,11 @@ handle_signals(ns_sup *s, int signal_fd)
     }
 }
 
-/* The signals lite-ns blocked before it booted (the mask survives exec), as an fd. */
-static int
-open_signalfd(void)
-{
-    sigset_t set;
-    int fd;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGCHLD);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -errno;
-    fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    return fd < 0 ? -errno : fd;
-}
-
 int
 ns_monitor_run(ns_sup *s)
 {
     enum { P_SIGNAL, P_LISTEN, P_INIT, P_CONSOLE, P_CONNS = P_CONSOLE + NS_CONSOLE_NFDS };
-    lite_autofd signal_fd = open_signalfd();
+    lite_autofd signal_fd = ns_sup_block_signals(true);
     struct pollfd *pfd = NULL;
     ns_conn **polled = NULL;
 

@@ -23,9 +23,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -154,6 +156,8 @@ put_list(strbuf *t, const char *key, const char *const *items, size_t n)
 int
 ns_sup_save(const ns_sup *s)
 {
+    static const char header[] = "# lite-ns state: what to clean up if this supervisor dies "
+                                 "(docs/containers.md)\n[" GROUP "]\n";
     strbuf t = { 0 };
     lite_autofree char *num = NULL;
     const char **dirs = lite_calloc(s->cg->n, sizeof(char *));
@@ -162,9 +166,7 @@ ns_sup_save(const ns_sup *s)
     const char **bridged = lite_calloc(s->nnet, sizeof(char *));
     int ret;
 
-    put(&t, "# lite-ns state: what to clean up if this supervisor dies (docs/containers.md)\n"
-            "[" GROUP "]\n", strlen("# lite-ns state: what to clean up if this supervisor "
-                                    "dies (docs/containers.md)\n[" GROUP "]\n"));
+    put(&t, header, strlen(header));
     num = lite_printf("%d", (int)getpid());
     put_key(&t, "pid", num);
     put_key(&t, "name", s->name);
@@ -271,7 +273,7 @@ load_key(ns_sup *s, const char *key, char *value, char ***cg_lists)
         }
     }
     if (strcmp(key, "host-ifnames") == 0 || strcmp(key, "host-bridged") == 0) {
-        bool names = key[5] == 'i';
+        bool names = strcmp(key, "host-ifnames") == 0;
 
         items = unescape(value, true, &n);
         if (s->nnet != 0 && s->nnet != n) {
@@ -317,7 +319,7 @@ load_key(ns_sup *s, const char *key, char *value, char ***cg_lists)
     } else if (strcmp(key, "cgroup") == 0) {
         s->cg->path = lite_strdup(value);
     } else if (strcmp(key, "console") == 0 || strcmp(key, "console-container") == 0) {
-        char **slot = &s->console_paths[key[7] == '-' ? 1 : 0];
+        char **slot = &s->console_paths[strcmp(key, "console") == 0 ? 0 : 1];
 
         free(*slot);
         *slot = lite_strdup(value);
@@ -504,6 +506,25 @@ ns_sup_identity(const ns_sup *s, lite_msg *m)
 
 /* ---- handover ---- */
 
+int
+ns_sup_block_signals(bool as_fd)
+{
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD };
+    sigset_t set;
+    int fd;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    for (size_t i = 0; i < LITE_N_ELEMENTS(sigs); i++)
+        sigaddset(&set, sigs[i]);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -errno;
+    if (!as_fd)
+        return 0;
+    fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
 static void
 handover_cloexec(ns_sup *s, bool on)
 {
@@ -523,24 +544,32 @@ handover_cloexec(ns_sup *s, bool on)
 }
 
 int
-ns_sup_exec(ns_sup *s, const char *prog, const char *mode)
+ns_sup_sibling(const char *prog, char **path)
 {
     char self[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    char **argv = lite_calloc(12 + 2 * s->nconns, sizeof(char *));
+
+    if (len < 0 || !memchr(self, '/', (size_t)len))
+        return len < 0 ? -errno : -ENOENT;
+    self[len] = '\0';
+    *strrchr(self, '/') = '\0';
+    *path = lite_printf("%s/%s", self, prog);
+    return 0;
+}
+
+int
+ns_sup_exec(ns_sup *s, const char *prog, const char *mode)
+{
     lite_autofree char *path = NULL;
+    char **argv;
     size_t n = 0;
     int ret;
 
-    if (len < 0 || !memchr(self, '/', (size_t)len)) {
-        ret = len < 0 ? -errno : -ENOENT;
+    if ((ret = ns_sup_sibling(prog, &path)) < 0) {
         lite_err("cannot find this program's directory: %s", strerror(-ret));
-        free(argv);
         return ret;
     }
-    self[len] = '\0';
-    *strrchr(self, '/') = '\0';
-    path = lite_printf("%s/%s", self, prog);
+    argv = lite_calloc(12 + 2 * s->nconns, sizeof(char *));
     argv[n++] = lite_strdup(prog);
     if (mode)
         argv[n++] = lite_strdup(mode);

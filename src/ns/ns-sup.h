@@ -84,6 +84,13 @@ void ns_sup_send(ns_sup *s, ns_conn *c, const lite_msg *m);
 /* pid, init-pid, console, cgroup, net-N-name: the status line's and hello's keys. */
 void ns_sup_identity(const ns_sup *s, lite_msg *m);
 
+/* Blocks the supervisor's signals (SIGTERM, SIGINT, SIGHUP, SIGQUIT: destroy; SIGCHLD) and
+ * ignores SIGPIPE. lite-ns blocks them before it boots: the mask survives the exec, so a
+ * SIGTERM during a boot stays pending until the monitor's signalfd (@as_fd) takes it.
+ * 0, the signalfd, or -errno. */
+int ns_sup_block_signals(bool as_fd);
+/* The path of @prog beside this program's own (/proc/self/exe). 0 or -errno. */
+int ns_sup_sibling(const char *prog, char **path);
 /* Replaces this process with the sibling program @prog (lite-ns or lite-ns-monitor, found
  * beside /proc/self/exe) with @mode (NULL, or "--reap"), handing over the listen socket,
  * init's pidfd, the console and the connections. Returns only on failure, -errno, with

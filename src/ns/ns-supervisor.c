@@ -48,21 +48,6 @@ report_status(int *status_fd, const lite_msg *m)
     *status_fd = -1;
 }
 
-/* The monitor's signals stay pending across the exec until its signalfd takes them; a
- * SIGTERM during a boot thus destroys the container right after it. */
-static int
-block_signals(void)
-{
-    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD };
-    sigset_t set;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
-        sigaddset(&set, sigs[i]);
-    return sigprocmask(SIG_BLOCK, &set, NULL) < 0 ? -errno : 0;
-}
-
 /* This boot's host ends and their kinds, into the supervisor's state. */
 static void
 take_nets(ns_sup *s, const ns_ct *ct)
@@ -92,14 +77,15 @@ take_init(ns_sup *s, ns_ct *ct)
 static int
 check_monitor(char **why)
 {
-    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-    g_autofree char *path = dir ? g_build_filename(dir, MONITOR, NULL) : NULL;
+    g_autofree char *path = NULL;
+    int ret = ns_sup_sibling(MONITOR, &path);
 
-    if (!path || access(path, X_OK) < 0) {
+    if (ret == 0 && access(path, X_OK) < 0)
+        ret = -errno;
+    if (ret < 0) {
         *why = g_strdup_printf("%s is missing beside lite-ns (%s): reinstall virt-lite",
-                               MONITOR, path ? path : "?");
-        return -ENOENT;
+                               MONITOR, path ? path : g_strerror(-ret));
+        return ret;
     }
     return 0;
 }
@@ -128,7 +114,7 @@ ns_supervisor_start(const char *config_path, int status_fd)
     if ((ret = check_monitor(&why)) < 0 || (ret = ns_preflight(&ct, &why, &code)) < 0)
         goto fail;
     code = LITE_ECODE_FAILED;
-    if ((ret = block_signals()) < 0) {
+    if ((ret = ns_sup_block_signals(false)) < 0) {
         why = g_strdup_printf("cannot block signals: %s", g_strerror(-ret));
         goto fail;
     }
